@@ -29,6 +29,7 @@ CORE_KEYS: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "threads": ((int,), 8, "directories listed concurrently"),
     "timeout": ((int, float), 300.0, "seconds allowed for one directory listing"),
     "retries": ((int,), 3, "extra attempts for a directory that failed"),
+    "retry_delay": ((int, float), 1.0, "seconds before the first retry; doubles each attempt"),
     "max_missing": ((int,), 1000, "safety gate: most missing files to act on"),
     "max_orphan": ((int,), 1000, "safety gate: most orphan files to act on"),
     "max_missing_fraction": ((int, float), 0.05, "safety gate: most missing, as a fraction of inventory files"),
@@ -63,6 +64,7 @@ class SiteConfig:
     threads: int
     timeout: float
     retries: int
+    retry_delay: float
     max_missing: int
     max_orphan: int
     max_missing_fraction: float
@@ -148,14 +150,15 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
     for key in ("threads",):
         if values[key] < 1:
             raise ConfigError(f"{path}: sites.{name}.{key}: must be at least 1, got {values[key]!r}")
-    for key in ("retries", "max_missing", "max_orphan", "timeout", "ignore_age_days"):
+    for key in ("retries", "max_missing", "max_orphan", "timeout", "ignore_age_days",
+                "retry_delay", "max_missing_fraction", "max_orphan_fraction"):
         if values[key] < 0:
             raise ConfigError(f"{path}: sites.{name}.{key}: must not be negative, got {values[key]!r}")
     if not values["root"].startswith("/"):
         raise ConfigError(f"{path}: sites.{name}.root: must be an absolute LFN, got {values['root']!r}")
     for key in ("directories", "ignore", "reporters"):
         values[key] = tuple(values[key])
-    for key in ("ignore_age_days", "timeout", "max_missing_fraction", "max_orphan_fraction",
+    for key in ("ignore_age_days", "timeout", "retry_delay", "max_missing_fraction", "max_orphan_fraction",
                 "confirm_orphan_days"):
         values[key] = float(values[key])
     values["root"] = "/" + values["root"].strip("/") if values["root"] != "/" else "/"

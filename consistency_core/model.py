@@ -25,10 +25,11 @@ class ListingError(Exception):
     retries run out, marks the directory *unlisted*.
     """
 
-    def __init__(self, kind: ErrorKind, message: str = ""):
-        super().__init__(message or kind.value)
+    def __init__(self, kind: ErrorKind, message: str = "", retry: bool = True):
+        super().__init__(message or ErrorKind(kind).value)
         self.kind = ErrorKind(kind)
-        self.message = message or kind.value
+        self.message = message or self.kind.value
+        self.retry = retry
 
 
 class ConsistencyError(Exception):

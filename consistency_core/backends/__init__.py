@@ -1,0 +1,1 @@
+"""Built-in backends, registered through the ``consistency`` entry-point group like any other."""

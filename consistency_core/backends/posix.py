@@ -1,0 +1,49 @@
+"""The ``posix`` lister: a local (or locally mounted) directory is the site; ``url`` is its path."""
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from ..hookspecs import hookimpl
+from ..model import ConsistencyError, DirEntry, ErrorKind, FileEntry, Listing, ListingError
+
+_KINDS = {
+    errno.EACCES: ErrorKind.PERMISSION, errno.EPERM: ErrorKind.PERMISSION,
+    errno.ENOENT: ErrorKind.NOT_FOUND, errno.ETIMEDOUT: ErrorKind.TIMEOUT,
+    errno.ENOTCONN: ErrorKind.CONNECTION, errno.ESTALE: ErrorKind.CONNECTION,
+    errno.EHOSTDOWN: ErrorKind.CONNECTION, errno.ECONNREFUSED: ErrorKind.CONNECTION,
+}
+
+
+class PosixLister:
+    def __init__(self, site):
+        self.base = site.url.removeprefix("file://").rstrip("/")
+        self.site = site
+
+    def path(self, lfn: str) -> str:
+        return self.base + lfn
+
+    def check(self) -> None:
+        if not self.base or not os.path.isdir(self.base):
+            raise ConsistencyError(f"sites.{self.site.name}.url: {self.site.url!r} is not a directory")
+
+    def list_dir(self, lfn: str, timeout: float) -> Listing:
+        files, dirs = [], []
+        try:
+            with os.scandir(self.path(lfn)) as it:
+                for entry in it:
+                    st = entry.stat(follow_symlinks=False)
+                    if stat.S_ISDIR(st.st_mode):
+                        dirs.append(DirEntry(entry.name, st.st_mtime))
+                    elif stat.S_ISREG(st.st_mode):
+                        files.append(FileEntry(entry.name, st.st_size, st.st_mtime))
+        except OSError as exc:
+            kind = _KINDS.get(exc.errno, ErrorKind.OTHER)
+            raise ListingError(kind, f"{self.path(lfn)}: {exc.strerror or exc}") from None
+        return Listing(files, dirs)
+
+
+@hookimpl
+def register_listers(register):
+    register("posix", PosixLister)

@@ -1,0 +1,201 @@
+"""``check_site``: one complete consistency check of one site, usable without the CLI."""
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+
+from . import plugins
+from .compare import compare
+from .config import SiteConfig
+from .engine import Walker
+from .model import ConsistencyError
+from .output import write_result
+from .progress import Progress
+from .result import CheckResult, ReportContext, evaluate_gates
+from .tree import Tree
+
+
+def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | None = None,
+               progress: Progress | None = None, lister=None, inventory=None,
+               reporters=None, write: bool = True) -> CheckResult:
+    """Check one site: read the inventory, list the storage, compare, write, report.
+
+    ``lister``/``inventory`` may be ready objects (for example a Dynamo inventory built on
+    an existing database connection); by default they are made from the site config.
+    ``reporters`` likewise defaults to ``site.reporters``. Nothing acts unless ``act`` is
+    true and every safety gate passed. Raises ConsistencyError for problems that stop the
+    check before a result exists; nothing is written then.
+    """
+    started = time.time()
+    stop = stop or threading.Event()
+    lister = lister if lister is not None else _make("lister", site.lister, site)
+    inventory = inventory if inventory is not None else _make("inventory", site.inventory, site)
+    reporters = reporters if reporters is not None else {
+        name: _make("reporter", name, site) for name in site.reporters}
+    with contextlib.ExitStack() as closing:
+        for obj in (lister, inventory, *reporters.values()):
+            if hasattr(obj, "close"):
+                closing.callback(obj.close)
+        if hasattr(lister, "check"):
+            lister.check()
+        plugins.call("check_started", site=site)
+        cutoff = started - site.ignore_age_days * 86400
+        timings = {}
+
+        t0 = time.monotonic()
+        inv_tree = load_inventory(inventory, cutoff)
+        timings["inventory"] = time.monotonic() - t0
+
+        remote = Tree(cutoff)
+        walker = Walker(lister, site, remote, stop=stop, progress=progress,
+                        on_listed=lambda lfn, listing, error: plugins.call(
+                            "directory_listed", site=site, lfn=lfn, listing=listing, error=error))
+        t0 = time.monotonic()
+        walk = walker.run(site.top_dirs)
+        timings["listing"] = time.monotonic() - t0
+
+        changed: list[str] = []
+        if site.race_free and not walk.interrupted:
+            t0 = time.monotonic()
+            changed = merge_snapshots(inv_tree, load_inventory(inventory, cutoff))
+            timings["inventory_after"] = time.monotonic() - t0
+
+        t0 = time.monotonic()
+        protect = getattr(inventory, "protect_orphans", None)
+        findings = compare(inv_tree, remote, site.top_dirs, site.ignore, protect, site.root)
+        timings["compare"] = time.monotonic() - t0
+
+        status = "interrupted" if walk.interrupted or stop.is_set() else "completed"
+        inv_files, inv_bytes = _inventory_totals(inv_tree, site.top_dirs)
+        gates = evaluate_gates(site, findings, inv_files, walk.files, status)
+        timings["total"] = time.time() - started
+        result = CheckResult(
+            site=site.name, status=status, findings=findings, walk=walk,
+            inventory_files=inv_files, inventory_bytes=inv_bytes, gates=gates,
+            started=started, finished=time.time(), timings=timings, changed=changed,
+            backends={"lister": site.lister, "inventory": site.inventory,
+                      "reporters": list(reporters)})
+        context = ReportContext(output=site.output, act=act, gates=gates)
+        if write:
+            result.output_files = write_result(result, site.output)
+        try:
+            _run_reporters(result, reporters, context)
+        finally:
+            if write and reporters:
+                write_result(result, site.output)
+            plugins.call("check_finished", site=site, result=result)
+    return result
+
+
+def _make(kind: str, name: str, site: SiteConfig):
+    backend = plugins.get_backend(kind, name, where=f"{site.source}: sites.{site.name}")
+    return backend.factory(site)
+
+
+def load_inventory(inventory, cutoff: float) -> Tree:
+    tree = Tree(cutoff)
+    add = tree.add_file
+    try:
+        for lfn, size, mtime, new in inventory.files():
+            add(lfn, size, mtime, new)
+    except ConsistencyError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise ConsistencyError(f"inventory: {exc}") from exc
+    return tree
+
+
+def merge_snapshots(before: Tree, after: Tree) -> list[str]:
+    """Three-list method: keep comparable only what both inventory snapshots agree on.
+
+    A file in only one snapshot, or with different sizes, is marked new (never missing,
+    still protects from orphan) and returned as changed during the check.
+    """
+    changed = []
+    for lfn, size, new in after.files():
+        dirpath, _, name = lfn.rpartition("/")
+        node = before.node(dirpath)
+        value = size << 1 | new
+        old = node.files.get(name) if node is not None else None
+        if old is None or old != value:
+            if old is None or not (old & 1 and new):
+                changed.append(lfn)
+            before.add_file(lfn, max(size, (old or 0) >> 1), None, True)
+    after_index = after
+    for lfn, size, new in list(before.files()):
+        dirpath, _, name = lfn.rpartition("/")
+        node = after_index.node(dirpath)
+        if node is None or name not in node.files:
+            if not new:
+                changed.append(lfn)
+            before.add_file(lfn, size, None, True)
+    return sorted(set(changed))
+
+
+def _inventory_totals(tree: Tree, tops) -> tuple[int, int]:
+    files = size = 0
+    for top in tops:
+        for _lfn, s, _new in tree.files(top):
+            files += 1
+            size += s
+    return files, size
+
+
+def _run_reporters(result: CheckResult, reporters: dict, context: ReportContext) -> None:
+    for name, reporter in reporters.items():
+        if getattr(reporter, "acts", False):
+            if not context.act:
+                result.reporters[name] = "skipped: acting needs --act"
+                continue
+            if not result.gates.passed:
+                result.reporters[name] = "skipped: safety gates: " + "; ".join(result.gates.reasons)
+                continue
+        try:
+            reporter.report(result, context)
+        except Exception as exc:
+            result.reporters[name] = f"failed: {exc}"
+            raise
+        result.reporters[name] = "ran"
+
+
+def diff_dumps(site: SiteConfig, inventory_path: str, listing_path: str,
+               write: bool = True) -> CheckResult:
+    """Compare two dumps by the same rules as a check (``consistency diff``)."""
+    from . import dumpfile
+    from .engine import WalkStats
+
+    started = time.time()
+    cutoff = started - site.ignore_age_days * 86400
+    timings = {}
+    t0 = time.monotonic()
+    inv_tree = Tree(cutoff)
+    for lfn, size, mtime in dumpfile.read(inventory_path):
+        inv_tree.add_file(lfn, size, mtime)
+    timings["inventory"] = time.monotonic() - t0
+    t0 = time.monotonic()
+    remote = Tree(cutoff)
+    unlisted: list[str] = []
+    walk = WalkStats()
+    for lfn, size, mtime in dumpfile.read(listing_path, unlisted):
+        remote.add_file(lfn, size, mtime)
+        walk.files += 1
+        walk.bytes += size
+    for lfn in unlisted:
+        remote.mark_unlisted(lfn.rstrip("/") or "/")
+    timings["listing"] = time.monotonic() - t0
+    t0 = time.monotonic()
+    findings = compare(inv_tree, remote, site.top_dirs, site.ignore, None, site.root)
+    timings["compare"] = time.monotonic() - t0
+    inv_files, inv_bytes = _inventory_totals(inv_tree, site.top_dirs)
+    gates = evaluate_gates(site, findings, inv_files, walk.files, "completed")
+    timings["total"] = time.time() - started
+    result = CheckResult(
+        site=site.name, status="completed", findings=findings, walk=walk,
+        inventory_files=inv_files, inventory_bytes=inv_bytes, gates=gates, started=started,
+        finished=time.time(), timings=timings,
+        backends={"lister": f"dump:{listing_path}", "inventory": f"dump:{inventory_path}",
+                  "reporters": []})
+    if write:
+        result.output_files = write_result(result, site.output)
+    return result

@@ -1,0 +1,197 @@
+"""The ``consistency`` command line. Exit status: 0 the check completed (whatever it found),
+1 the check could not complete, 2 usage or configuration error."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+
+import click
+
+from . import config as config_mod
+from . import plugins
+from .model import ConfigError, ConsistencyError
+
+log = logging.getLogger("consistency")
+
+
+def _fail(exc: ConsistencyError):
+    click.echo(f"consistency: error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+class Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ConsistencyError as exc:
+            _fail(exc)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(plugins.installed_version(), prog_name="consistency")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors in the log.")
+def main(verbose, quiet):
+    """Storage consistency checks: list a site, compare it with the catalog, report."""
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def site_options(func):
+    options = [
+        click.option("--site", required=True, help="Site name: a [sites.NAME] table in the config."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help=f"Config file (default ./{config_mod.DEFAULT_CONFIG})."),
+        click.option("--lister", help="Lister backend (overrides the config)."),
+        click.option("--url", help="Site URL (overrides the config)."),
+        click.option("--inventory", help="Inventory backend (overrides the config)."),
+        click.option("--inventory-url", help="Inventory location (overrides the config)."),
+        click.option("--threads", type=click.IntRange(min=1), help="Concurrent listings."),
+        click.option("--timeout", type=click.FloatRange(min=0), help="Seconds per directory listing."),
+        click.option("--retries", type=click.IntRange(min=0), help="Retries per directory."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def load_site(config_path, site, **overrides):
+    """The SiteConfig for ``site``: from the config file, or from flags alone if no file."""
+    if config_path is None and not os.path.exists(config_mod.DEFAULT_CONFIG):
+        cfg = config_mod.Config(path="(command line)", defaults={}, sites={site: {}})
+    else:
+        cfg = config_mod.load(config_path)
+    return cfg.site(site, overrides)
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """SIGINT/SIGTERM set the stop event; the walk ends cleanly. A second signal is fatal."""
+    stop = threading.Event()
+
+    def handler(signum, _frame):
+        if stop.is_set():
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        log.warning("%s received: stopping the walk; what was not listed is unlisted",
+                    signal.Signals(signum).name)
+        stop.set()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+@main.command()
+@site_options
+@click.option("--output", help="Directory for result files (default from config, ./results).")
+@click.option("--act", is_flag=True, help="Let acting reporters act, if the safety gates pass.")
+def run(site, config_path, output, act, **flags):
+    """Check one site: list it, compare with the inventory, write the findings."""
+    from .check import check_site
+    from .progress import Progress
+    from .summary import render
+
+    flags["output"] = output
+    site_cfg = load_site(config_path, site, **flags)
+    with stop_on_signals() as stop:
+        result = check_site(site_cfg, act=act, stop=stop, progress=Progress(site_cfg.name))
+    click.echo(render(result))
+    sys.exit(0 if result.completed else 1)
+
+
+@main.command(name="list")
+@site_options
+@click.option("--output", required=True, type=click.Path(dir_okay=False),
+              help="Dump file to write (path size mtime per line).")
+def list_(site, config_path, output, **flags):
+    """List the remote side only and write it as a dump."""
+    from .listing import list_site
+
+    site_cfg = load_site(config_path, site, **flags)
+    with stop_on_signals() as stop:
+        stats = list_site(site_cfg, output, stop)
+    errors = sum(stats.errors.values())
+    click.echo(f"{site_cfg.name}: {stats.dirs} directories, {stats.files} files listed, "
+               f"{errors} unlisted after errors{', interrupted' if stats.interrupted else ''}"
+               f" -> {output}")
+    sys.exit(1 if stats.interrupted else 0)
+
+
+@main.command()
+@click.argument("inventory_dump", type=click.Path(exists=True, dir_okay=False))
+@click.argument("listing_dump", type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", default=None, help="Directory for result files (default ./results).")
+@click.option("--site", default="diff", show_default=True,
+              help="Name used for result files; its rules are taken from the config if it is there.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--root", default=None, help="Compare only below this LFN (default: the site's root, or /).")
+def diff(inventory_dump, listing_dump, output, site, config_path, root):
+    """Compare two dumps (inventory, listing) with the same rules as a check."""
+    from .check import diff_dumps
+    from .summary import render
+
+    if config_path or os.path.exists(config_mod.DEFAULT_CONFIG):
+        cfg = config_mod.load(config_path)
+        if site in cfg.sites or config_path:
+            raw = {**cfg.defaults, **cfg.sites.get(site, {})}
+        else:
+            raw = {}
+    else:
+        raw = {}
+    raw.setdefault("lister", "dump")
+    raw.setdefault("inventory", "dump")
+    if "root" not in raw:
+        raw["root"] = "/"
+    if root:
+        raw["root"], raw["directories"] = root, []
+    if output:
+        raw["output"] = output
+    site_cfg = config_mod.build_site(site, raw, config_path or "(command line)")
+    result = diff_dumps(site_cfg, inventory_dump, listing_dump)
+    click.echo(render(result))
+
+
+@main.command(name="plugins")
+def plugins_cmd():
+    """List every loaded plugin: distribution, version and what it provides."""
+    for row in plugins.describe():
+        dist = f"{row['distribution']} {row['version']}".strip() or "(not from a distribution)"
+        click.echo(f"{row['plugin']}  [{dist}]")
+        for item in row["provides"]:
+            click.echo(f"    {item}")
+
+
+@main.group(name="config")
+def config_group():
+    """Configuration commands."""
+
+
+@config_group.command(name="check")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help=f"Config file (default ./{config_mod.DEFAULT_CONFIG}).")
+def config_check(config_path):
+    """Validate the config: every site, key, type and backend name."""
+    cfg = config_mod.load(config_path)
+    if not cfg.sites:
+        raise ConfigError(f"{cfg.path}: no [sites.NAME] table")
+    for name in sorted(cfg.sites):
+        site = cfg.site(name)
+        where = f"{cfg.path}: sites.{name}"
+        plugins.get_backend("lister", site.lister, where)
+        plugins.get_backend("inventory", site.inventory, where)
+        for reporter in site.reporters:
+            plugins.get_backend("reporter", reporter, where)
+    click.echo(f"{cfg.path}: ok ({len(cfg.sites)} sites: {', '.join(sorted(cfg.sites))})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""The concurrent listing engine: walks a namespace one directory per request.
+
+Requests run on worker threads (``lister.list_dir``) or, for listers that offer it, through
+the lister's own asynchronous ``submit``. Either way at most ``site.threads`` requests are
+in flight. A failed directory is retried with exponential back-off; one that still fails
+is marked *unlisted* in the tree, so nothing below it can be reported. A directory that
+vanished (not found) is simply gone. Setting ``stop`` ends the walk at once: whatever was
+not listed is unlisted.
+"""
+from __future__ import annotations
+
+import collections
+import heapq
+import itertools
+import queue
+import threading
+import time
+from typing import Callable
+
+import attrs
+
+from .model import ErrorKind, Listing, ListingError
+from .progress import Progress
+from .tree import Tree
+
+MAX_BACKOFF = 60.0
+# A lister is trusted to honour its timeout; past this much more, the engine stops waiting.
+GRACE = 5.0
+
+
+@attrs.define
+class WalkStats:
+    dirs: int = 0
+    files: int = 0
+    bytes: int = 0
+    retries: int = 0
+    vanished: int = 0
+    in_flight: int = 0
+    interrupted: bool = False
+    not_listed: int = 0  # directories left unlisted because the walk was stopped
+    errors: collections.Counter = attrs.field(factory=collections.Counter)  # final failures by kind
+    attempts_failed: collections.Counter = attrs.field(factory=collections.Counter)
+    elapsed: float = 0.0
+    failures: list = attrs.field(factory=list)  # (lfn, kind, message), final failures only
+
+
+class _ThreadDispatcher:
+    """Runs ``list_dir`` on daemon threads, so a hung request can never block exit."""
+
+    def __init__(self, list_dir: Callable, workers: int):
+        self._list_dir = list_dir
+        self._requests: queue.Queue = queue.Queue()
+        for _ in range(workers):
+            self.add_worker()
+
+    def add_worker(self) -> None:
+        threading.Thread(target=self._work, daemon=True, name="consistency-lister").start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._requests.get()
+            if item is None:
+                return
+            lfn, timeout, done = item
+            try:
+                result = self._list_dir(lfn, timeout)
+            except BaseException as exc:  # handed back to the engine thread, never lost
+                result = exc
+            done(result)
+
+    def submit(self, lfn: str, timeout: float, done: Callable) -> None:
+        self._requests.put((lfn, timeout, done))
+
+    def close(self, workers: int) -> None:
+        for _ in range(workers):
+            self._requests.put(None)
+
+
+class Walker:
+    def __init__(self, lister, site, tree: Tree, stop: threading.Event | None = None,
+                 progress: Progress | None = None, on_listed: Callable | None = None):
+        self.lister = lister
+        self.site = site
+        self.tree = tree
+        self.stop = stop or threading.Event()
+        self.progress = progress
+        self.on_listed = on_listed
+        self.stats = WalkStats()
+        self._done: queue.Queue = queue.Queue()
+        self._tokens = itertools.count()
+        self._in_flight: dict[int, tuple[str, int, float]] = {}
+        self._pending: collections.deque = collections.deque()
+        self._retry: list = []
+
+    def run(self, tops) -> WalkStats:
+        started = time.monotonic()
+        threads = self.site.threads
+        if hasattr(self.lister, "submit"):
+            submit, dispatcher = self.lister.submit, None
+        else:
+            dispatcher = _ThreadDispatcher(self.lister.list_dir, threads)
+            submit = dispatcher.submit
+        self._pending.extend((lfn, 0) for lfn in tops)
+        try:
+            while (self._pending or self._retry or self._in_flight) and not self.stop.is_set():
+                self._dispatch(submit, threads)
+                self._wait_one(dispatcher)
+                self._expire(dispatcher)
+                self.stats.in_flight = len(self._in_flight)
+                if self.progress:
+                    self.progress.update(self.stats)
+            if self.stop.is_set():
+                self._abandon_all()
+        finally:
+            if dispatcher:
+                dispatcher.close(threads)
+            self.stats.elapsed = time.monotonic() - started
+            self.stats.in_flight = 0
+            if self.progress:
+                self.progress.done(self.stats)
+        return self.stats
+
+    # -- scheduling ---------------------------------------------------------------------
+    def _dispatch(self, submit, threads: int) -> None:
+        now = time.monotonic()
+        while self._retry and self._retry[0][0] <= now:
+            _ready, _seq, lfn, attempt = heapq.heappop(self._retry)
+            self._pending.appendleft((lfn, attempt))
+        timeout = self.site.timeout
+        while self._pending and len(self._in_flight) < threads:
+            lfn, attempt = self._pending.popleft()
+            token = next(self._tokens)
+            self._in_flight[token] = (lfn, attempt, time.monotonic() + timeout + GRACE)
+            submit(lfn, timeout, lambda result, token=token: self._done.put((token, result)))
+
+    def _wait_one(self, dispatcher) -> None:
+        wake = [0.5]
+        if self._retry:
+            wake.append(self._retry[0][0] - time.monotonic())
+        if self._in_flight:
+            wake.append(min(d for _l, _a, d in self._in_flight.values()) - time.monotonic())
+        try:
+            token, result = self._done.get(timeout=max(0.0, min(wake)))
+        except queue.Empty:
+            return
+        while True:
+            self._finish(token, result)
+            try:
+                token, result = self._done.get_nowait()
+            except queue.Empty:
+                return
+
+    def _expire(self, dispatcher) -> None:
+        now = time.monotonic()
+        for token, (lfn, attempt, deadline) in list(self._in_flight.items()):
+            if deadline <= now:
+                # The request is abandoned: its late answer will find no token and be dropped.
+                self._finish(token, ListingError(ErrorKind.TIMEOUT,
+                                                 f"no answer within {self.site.timeout:g}s"))
+                if dispatcher:
+                    dispatcher.add_worker()
+
+    def _abandon_all(self) -> None:
+        self.stats.interrupted = True
+        left = [lfn for lfn, _a, _d in self._in_flight.values()]
+        left += [lfn for lfn, _a in self._pending]
+        left += [item[2] for item in self._retry]
+        for lfn in left:
+            self.tree.mark_unlisted(lfn)
+        self.stats.not_listed = len(left)
+        self._in_flight.clear()
+        self._pending.clear()
+        self._retry.clear()
+
+    # -- results ------------------------------------------------------------------------
+    def _finish(self, token: int, result) -> None:
+        entry = self._in_flight.pop(token, None)
+        if entry is None:
+            return
+        lfn, attempt, _deadline = entry
+        if isinstance(result, Listing):
+            self._listed(lfn, result)
+            return
+        if not isinstance(result, ListingError):
+            result = ListingError(ErrorKind.OTHER, f"{type(result).__name__}: {result}")
+        self._failed(lfn, attempt, result)
+
+    def _listed(self, lfn: str, listing: Listing) -> None:
+        subdirs = self.tree.set_listing(lfn, listing)
+        self.stats.dirs += 1
+        self.stats.files += len(listing.files)
+        self.stats.bytes += sum(f.size for f in listing.files)
+        self._pending.extend((sub, 0) for sub in subdirs)
+        if self.on_listed:
+            self.on_listed(lfn, listing, None)
+
+    def _failed(self, lfn: str, attempt: int, error: ListingError) -> None:
+        self.stats.attempts_failed[error.kind.value] += 1
+        if error.kind is ErrorKind.NOT_FOUND:
+            self.tree.remove(lfn)
+            self.stats.vanished += 1
+            if self.on_listed:
+                self.on_listed(lfn, None, error)
+            return
+        if attempt < self.site.retries and error.retry:
+            self.stats.retries += 1
+            delay = min(self.site.retry_delay * (2 ** attempt), MAX_BACKOFF)
+            heapq.heappush(self._retry, (time.monotonic() + delay, next(self._tokens), lfn,
+                                         attempt + 1))
+            return
+        self.tree.mark_unlisted(lfn)
+        self.stats.errors[error.kind.value] += 1
+        self.stats.failures.append((lfn, error.kind.value, error.message))
+        if self.on_listed:
+            self.on_listed(lfn, None, error)
