@@ -24,8 +24,11 @@ from .progress import Progress
 from .tree import Tree
 
 MAX_BACKOFF = 60.0
-# A lister is trusted to honour its timeout; past this much more, the engine stops waiting.
-GRACE = 5.0
+
+
+def grace(timeout: float) -> float:
+    """A lister is trusted to honour its timeout; past this much more, the engine stops waiting."""
+    return max(1.0, 0.1 * timeout)
 
 
 @attrs.define
@@ -130,7 +133,7 @@ class Walker:
         while self._pending and len(self._in_flight) < threads:
             lfn, attempt = self._pending.popleft()
             token = next(self._tokens)
-            self._in_flight[token] = (lfn, attempt, time.monotonic() + timeout + GRACE)
+            self._in_flight[token] = (lfn, attempt, time.monotonic() + timeout + grace(timeout))
             submit(lfn, timeout, lambda result, token=token: self._done.put((token, result)))
 
     def _wait_one(self, dispatcher) -> None:
