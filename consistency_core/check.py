@@ -13,7 +13,7 @@ from .model import ConsistencyError
 from .output import write_result
 from .progress import Progress
 from .result import CheckResult, ReportContext, evaluate_gates
-from .tree import Tree
+from .tree import Tree, join
 
 
 def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | None = None,
@@ -109,28 +109,34 @@ def load_inventory(inventory, cutoff: float) -> Tree:
 def merge_snapshots(before: Tree, after: Tree) -> list[str]:
     """Three-list method: keep comparable only what both inventory snapshots agree on.
 
-    A file in only one snapshot, or with different sizes, is marked new (never missing,
-    still protects from orphan) and returned as changed during the check.
+    A file in only one snapshot, or with different sizes or flags, is marked new in
+    ``before`` (never missing, still protects from orphan) and returned as changed during
+    the check (unless it was new in both). Works directory by directory: no list of every
+    file is built.
     """
     changed = []
-    for lfn, size, new in after.files():
-        dirpath, _, name = lfn.rpartition("/")
-        node = before.node(dirpath)
-        value = size << 1 | new
-        old = node.files.get(name) if node is not None else None
-        if old is None or old != value:
-            if old is None or not (old & 1 and new):
-                changed.append(lfn)
-            before.add_file(lfn, max(size, (old or 0) >> 1), None, True)
-    after_index = after
-    for lfn, size, new in list(before.files()):
-        dirpath, _, name = lfn.rpartition("/")
-        node = after_index.node(dirpath)
-        if node is None or name not in node.files:
-            if not new:
-                changed.append(lfn)
-            before.add_file(lfn, size, None, True)
-    return sorted(set(changed))
+    for path, anode in after.top.walk("/"):
+        if not anode.files:
+            continue
+        bnode = before.node(path, create=True)
+        for name, value in anode.files.items():
+            old = bnode.files.get(name)
+            if old == value:
+                continue
+            if old is None or not old & value & 1:
+                changed.append(join(path, name))
+            bnode.files[name] = max(value, old or 0) | 1
+    for path, bnode in before.top.walk("/"):
+        if not bnode.files:
+            continue
+        anode = after.node(path)
+        afiles = anode.files if anode is not None else {}
+        for name, value in bnode.files.items():
+            if name not in afiles:
+                if not value & 1:
+                    changed.append(join(path, name))
+                bnode.files[name] = value | 1
+    return sorted(changed)
 
 
 def _inventory_totals(tree: Tree, tops) -> tuple[int, int]:

@@ -48,12 +48,14 @@ def write_json(path: str, data) -> None:
 
 def result_paths(output: str, site: str) -> dict[str, str]:
     paths = {name: os.path.join(output, f"{site}_{name}.txt") for name in LISTS}
+    paths["changed"] = os.path.join(output, f"{site}_changed.txt")
     paths["summary"] = os.path.join(output, f"{site}_summary.json")
     return paths
 
 
 def write_result(result, output: str) -> dict[str, str]:
-    """Write the five lists and the summary; the summary last, so it vouches for the lists."""
+    """Write the five lists, the changed-during-check list and the summary; the summary
+    last, so it vouches for the lists."""
     paths = result_paths(output, result.site)
     findings = result.findings
     write_lines(paths["missing"], (lfn for lfn, _ in findings.missing))
@@ -61,5 +63,6 @@ def write_result(result, output: str) -> dict[str, str]:
     write_lines(paths["size_mismatch"], (row[0] for row in findings.size_mismatch))
     write_lines(paths["unlisted"], findings.unlisted)
     write_lines(paths["empty_dirs"], findings.empty_dirs)
+    write_lines(paths["changed"], result.changed)  # inventory entries that changed mid-check
     write_json(paths["summary"], result.summary())
     return paths
