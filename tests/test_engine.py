@@ -165,3 +165,32 @@ def test_exception_of_any_type_is_classified_other(tree_dir):
     tree, stats = walk(Broken(site), site)
     assert stats.errors == {"other": 1}
     assert "RuntimeError: boom" in stats.failures[0][2]
+
+
+def test_progress_live_line_on_a_terminal_and_heartbeat_in_logs(tree_dir, caplog):
+    import io
+    import logging
+
+    from consistency_core.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    site = Site(str(tree_dir))
+    term = Terminal()
+    tree = Tree(time.time())
+    Walker(FaultyLister(site), site, tree, progress=Progress("T", stream=term, interval=0)).run(["/store"])
+    lines = [l for l in term.getvalue().split("\r\033[K") if l]
+    assert len(lines) > 5
+    assert "26 dirs, 60 files" in lines[-1] and "errors" in lines[-1] and "elapsed" in lines[-1]
+
+    class Log(io.StringIO):
+        def isatty(self):
+            return False
+
+    caplog.set_level(logging.INFO, logger="consistency.progress")
+    Walker(FaultyLister(site), site, Tree(time.time()),
+           progress=Progress("T", stream=Log(), heartbeat=0.0)).run(["/store"])
+    beats = [r for r in caplog.records if r.getMessage().startswith("heartbeat")]
+    assert beats and "files/s" in beats[-1].getMessage()
