@@ -89,7 +89,8 @@ def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | N
 
 
 def _make(kind: str, name: str, site: SiteConfig):
-    backend = plugins.get_backend(kind, name, where=f"{site.source}: sites.{site.name}")
+    key = "reporters" if kind == "reporter" else kind
+    backend = plugins.get_backend(kind, name, where=f"{site.source}: sites.{site.name}.{key}")
     return backend.factory(site)
 
 

@@ -186,10 +186,10 @@ def config_check(config_path):
     for name in sorted(cfg.sites):
         site = cfg.site(name)
         where = f"{cfg.path}: sites.{name}"
-        plugins.get_backend("lister", site.lister, where)
-        plugins.get_backend("inventory", site.inventory, where)
+        plugins.get_backend("lister", site.lister, where + ".lister")
+        plugins.get_backend("inventory", site.inventory, where + ".inventory")
         for reporter in site.reporters:
-            plugins.get_backend("reporter", reporter, where)
+            plugins.get_backend("reporter", reporter, where + ".reporters")
     click.echo(f"{cfg.path}: ok ({len(cfg.sites)} sites: {', '.join(sorted(cfg.sites))})")
 
 

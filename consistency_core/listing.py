@@ -14,7 +14,7 @@ from .tree import Tree, join
 def list_site(site: SiteConfig, output: str, stop: threading.Event | None = None) -> WalkStats:
     """Write every listed file as ``lfn size mtime`` and each unlisted directory as a comment."""
     lister = plugins.get_backend("lister", site.lister,
-                                 f"{site.source}: sites.{site.name}").factory(site)
+                                 f"{site.source}: sites.{site.name}.lister").factory(site)
     listings: dict[str, list] = {}
 
     def keep(lfn, listing, error):
