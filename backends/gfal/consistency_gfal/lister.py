@@ -1,0 +1,124 @@
+"""The ``gfal`` lister: one directory per request through gfal2, on the engine's threads.
+
+Empty listings are confirmed. gfal2's xrootd plugin returns an *empty listing with no error*
+when the server takes longer than its fixed 60 s wait, and an empty listing below which the
+inventory holds files would report all of them missing. So an empty answer is believed only
+when a second listing, with a fresh context, is empty too and both came back well before that
+wait ran out; otherwise the directory fails with a timeout (retried, then unlisted). Empty
+directories are rare, so confirming every one costs a request each and needs no knowledge of
+the inventory (``consistency list`` has none); a directory's stat cannot stand in for it
+(nlink is 0 over http and absent over root://).
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import stat
+import threading
+import time
+
+from consistency_core import ConsistencyError, ErrorKind, Listing, ListingError
+
+from . import urls, xrootd_env
+from .contexts import ContextPool
+from .errors import classify, one_line
+from .reader import read_dir
+from .settings import GfalSettings
+
+log = logging.getLogger("consistency.gfal")
+
+# An empty listing that took this long may be gfal2 giving up, not the server's answer.
+SLOW_EMPTY = xrootd_env.GFAL_XROOTD_WAIT - 5.0
+
+
+class GfalLister:
+    def __init__(self, site):
+        self.site = site
+        self.where = f"{site.source}: sites.{site.name}"
+        self.base = urls.site_base(site.url, self.where)
+        self.scheme = urls.scheme(self.base)
+        self.settings = GfalSettings.from_site(site)
+        self._gfal2 = _import_gfal2()
+        if self.scheme in urls.XROOTD_SCHEMES:
+            xrootd_env.apply(site.timeout)
+        self.contexts = ContextPool(self._new_context, self.settings.renew_every)
+        self.empty = collections.Counter()  # confirmed, recovered, unconfirmed
+        self._lock = threading.Lock()
+
+    def url(self, lfn: str) -> str:
+        return urls.join(self.base, lfn)
+
+    def _new_context(self):
+        ctx = self._gfal2.creat_context()
+        self.settings.configure(ctx, self.base, self.site.timeout)
+        return ctx
+
+    # -- engine interface ---------------------------------------------------------------
+    def check(self) -> None:
+        self.settings.check_files()
+        url = self.url(self.site.root)
+        try:
+            st = self.contexts.get().stat(url)
+        except self._gfal2.GError as exc:
+            kind = self._kind(exc)
+            raise ConsistencyError(f"{self.where}: cannot reach {url}: {kind.value}: "
+                                   f"{one_line(exc.message)}") from None
+        if not stat.S_ISDIR(st.st_mode):
+            raise ConsistencyError(f"{self.where}: {url} is not a directory")
+
+    def list_dir(self, lfn: str, timeout: float) -> Listing:
+        url = self.url(lfn)
+        listing, took = self._list(url)
+        if listing.files or listing.dirs:
+            return listing
+        return self._confirm_empty(url, took)
+
+    def close(self) -> None:
+        if self.empty:
+            log.info("%s: empty listings: %s", self.site.name,
+                     ", ".join(f"{k} {v}" for k, v in sorted(self.empty.items())))
+
+    # -- internals ----------------------------------------------------------------------
+    def _list(self, url: str) -> tuple[Listing, float]:
+        started = time.monotonic()
+        try:
+            listing = read_dir(self.contexts.get(), url)
+        except self._gfal2.GError as exc:
+            self.contexts.renew()  # a context that saw an error is not reused
+            raise ListingError(self._kind(exc), f"{url}: {one_line(exc.message)}") from None
+        return listing, time.monotonic() - started
+
+    def _confirm_empty(self, url: str, took: float) -> Listing:
+        if took < SLOW_EMPTY:
+            self.contexts.renew()
+            listing, took = self._list(url)
+            if listing.files or listing.dirs:
+                self._count("recovered")
+                log.warning("%s: listed empty, then %d entries on a second listing", url,
+                            len(listing.files) + len(listing.dirs))
+                return listing
+            if took < SLOW_EMPTY:
+                self._count("confirmed")
+                return listing
+        self._count("unconfirmed")
+        self.contexts.renew()
+        raise ListingError(ErrorKind.TIMEOUT, f"{url}: empty listing after {took:.0f}s: gfal2 "
+                                              f"gives up waiting at {xrootd_env.GFAL_XROOTD_WAIT:g}s "
+                                              f"and returns nothing, so it is not believed")
+
+    def _kind(self, exc) -> ErrorKind:
+        return classify(exc.code, exc.message, trust_code=self.scheme not in urls.XROOTD_SCHEMES)
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.empty[what] += 1
+
+
+def _import_gfal2():
+    try:
+        import gfal2
+    except ImportError as exc:
+        raise ConsistencyError(f"gfal lister: the gfal2 Python bindings do not import ({exc}); "
+                               "install python3-gfal2 and link it into the environment "
+                               "(scripts/setup.sh)") from None
+    return gfal2

@@ -1,0 +1,44 @@
+"""Process-wide XrdCl client settings for gfal2's xrootd plugin.
+
+gfal2 does not bound a root:// listing by ``CORE:NAMESPACE_TIMEOUT``; XrdCl's request timeout
+does. And gfal2's xrootd plugin waits at most 60 s for a directory listing, then returns it
+*empty with no error*: the request timeout must fire before that, so it is capped below 60 s.
+XrdCl reads these once per process, from the environment, when gfal2 first loads it; a value
+already in the environment (an operator's choice) is kept.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+
+log = logging.getLogger("consistency.gfal")
+
+GFAL_XROOTD_WAIT = 60.0  # hard-coded in gfal2's xrootd plugin (DirListHandler::Get)
+MAX_REQUEST_TIMEOUT = 50
+
+
+def settings(timeout: float) -> dict[str, str]:
+    request = min(MAX_REQUEST_TIMEOUT, max(1, math.ceil(timeout))) if timeout else MAX_REQUEST_TIMEOUT
+    return {
+        "XRD_REQUESTTIMEOUT": str(request),
+        "XRD_TIMEOUTRESOLUTION": "1",  # timeouts are checked every N s (default 15)
+        "XRD_CONNECTIONWINDOW": "1",   # a dead server: fail in seconds, not 120 s
+        "XRD_CONNECTIONRETRY": "5",
+        "XRD_STREAMERRORWINDOW": "1",
+    }
+
+
+def apply(timeout: float) -> dict[str, str]:
+    """Put the settings into the environment unless already there; return what is in force."""
+    in_force = {}
+    for key, value in settings(timeout).items():
+        current = os.environ.setdefault(key, value)
+        if current != value:
+            log.debug("%s=%s from the environment (not %s)", key, current, value)
+        in_force[key] = current
+    if int(in_force["XRD_REQUESTTIMEOUT"]) >= GFAL_XROOTD_WAIT:
+        log.warning("XRD_REQUESTTIMEOUT=%s: slower root:// listings come back empty from gfal2 "
+                    "after %g s; they are not believed and end up unlisted",
+                    in_force["XRD_REQUESTTIMEOUT"], GFAL_XROOTD_WAIT)
+    return in_force
