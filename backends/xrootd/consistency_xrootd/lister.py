@@ -1,0 +1,162 @@
+"""The ``xrootd`` lister: one ``dirlist`` with stat per directory, many in flight.
+
+Requests go out through XrdCl's asynchronous API (``submit``), so the engine keeps
+``site.threads`` of them in flight without a Python thread each; answers arrive on XrdCl's
+threads and are turned into a :class:`Listing` there. Only a complete answer becomes a
+listing: an error, a partial answer (status code 3) or an entry without stat information is
+a :class:`ListingError` of the right kind, which the engine retries and, in the end, marks
+unlisted.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+
+from pyxrootd import client as xrdcl
+from XRootD.client.flags import DirListFlags, StatInfoFlags
+
+from consistency_core import (ConsistencyError, DirEntry, ErrorKind, FileEntry, Listing,
+                              ListingError)
+
+from . import clientenv, status
+from .doors import Door, DoorPool
+from .probe import probe_doors
+from .siteurl import ServerURL, parse
+
+log = logging.getLogger("consistency.xrootd")
+
+STAT = DirListFlags.STAT
+IS_DIR = StatInfoFlags.IS_DIR
+NOT_FILE_OR_DIR = StatInfoFlags.OTHER
+# in-flight requests at which this lister is fastest here (see README, Benchmarks)
+RECOMMENDED_THREADS = 64
+
+
+class XrootdLister:
+    def __init__(self, site):
+        self.site = site
+        self.where = f"{site.source}: sites.{site.name}"
+        self.env = clientenv.apply(site.timeout)
+        self.urls = self._door_urls(site)
+        self.pool = DoorPool([self._door(u) for u in self.urls])
+        if site.threads < RECOMMENDED_THREADS:
+            log.info("%s: threads = %d; the xrootd lister is fastest with about %d requests "
+                     "in flight", site.name, site.threads, RECOMMENDED_THREADS)
+
+    # -- configuration ------------------------------------------------------------------
+    def _door_urls(self, site) -> list[ServerURL]:
+        doors = site.option("doors", []) or []
+        if not site.url and not doors:
+            raise ConsistencyError(f"{self.where}: the xrootd lister needs url = "
+                                   "\"root://host[:port][/prefix]\" (or doors = [...])")
+        main = parse(site.url, f"{self.where}.url") if site.url else None
+        prefix = main.prefix if main else ""
+        urls = [main] if main else []
+        for i, text in enumerate(doors):
+            url = parse(text, f"{self.where}.doors[{i}]", default_prefix=prefix)
+            if url not in urls:
+                urls.append(url)
+        return urls
+
+    @staticmethod
+    def _door(url: ServerURL) -> Door:
+        return Door(url, xrdcl.FileSystem(url.address))
+
+    # -- start-up -----------------------------------------------------------------------
+    def check(self) -> None:
+        """Discover doors (``locate``), then keep only doors that answer for every top directory."""
+        if self.site.option("locate", False):
+            self._discover()
+        alive = probe_doors(self.pool.doors, self.site.top_dirs, self._probe_timeout(),
+                            self.where)
+        for door in list(self.pool.doors):
+            if door not in alive:
+                self.pool.remove(door)
+        log.info("%s: listing through %s", self.site.name,
+                 ", ".join(str(d.url) for d in self.pool.doors))
+
+    def _probe_timeout(self) -> int:
+        return max(1, min(math.ceil(self.site.timeout or 30), 30))
+
+    def _discover(self) -> None:
+        from .discovery import locate_servers
+
+        redirector = self.pool.doors[0]
+        found = locate_servers(redirector, self.site.top_dirs[0], self._probe_timeout(),
+                               self.where)
+        known = {d.url for d in self.pool.doors}
+        for url in found:
+            if url not in known:
+                self.pool.doors.append(self._door(url))
+        # the redirector lists too, but the servers it points to carry the load
+        if len(self.pool.doors) > 1 and redirector.url not in found:
+            self.pool.remove(redirector)
+
+    # -- listing ------------------------------------------------------------------------
+    def submit(self, lfn: str, timeout: float, done) -> None:
+        door = self.pool.acquire()
+        started = time.monotonic()
+
+        def answered(st, response=None, *_hosts):
+            try:
+                result = to_listing(door.url.path(lfn), st, response)
+                fault = False
+            except ListingError as exc:
+                result, fault = exc, status.is_door_fault(exc.kind)
+            except BaseException as exc:  # never let an exception die inside XrdCl's thread
+                result, fault = exc, False
+            self.pool.release(door, time.monotonic() - started, fault)
+            done(result)
+
+        sent = door.client.dirlist(door.url.path(lfn), STAT, _seconds(timeout), answered)
+        if not sent.get("ok"):
+            answered(sent)
+
+    def list_dir(self, lfn: str, timeout: float) -> Listing:
+        box: list = []
+        ready = threading.Event()
+
+        def done(result):
+            box.append(result)
+            ready.set()
+
+        self.submit(lfn, timeout, done)
+        if not ready.wait(timeout + 5 if timeout else None):
+            raise ListingError(ErrorKind.TIMEOUT, f"{lfn}: no answer within {timeout:g}s")
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    def close(self) -> None:
+        if len(self.pool.doors) > 1:
+            log.info("%s: doors: %s", self.site.name, self.pool.describe())
+
+
+def _seconds(timeout: float) -> int:
+    """XrdCl takes whole seconds (0 = its default): round up, never below 1."""
+    return min(max(1, math.ceil(timeout)), 65535) if timeout else 0
+
+
+def to_listing(path: str, st: dict, response) -> Listing:
+    """A complete Listing from one dirlist answer, or ListingError."""
+    if not st.get("ok"):
+        kind = status.classify(st)
+        retry = kind is not ErrorKind.PERMISSION and st.get("errno") != status.KXR_NOT_FILE
+        raise ListingError(kind, f"{path}: {status.message(st)}", retry=retry)
+    if st.get("code") == status.OK_PARTIAL:
+        raise ListingError(ErrorKind.OTHER, f"{path}: partial answer (status 3), not trusted")
+    if response is None:
+        raise ListingError(ErrorKind.OTHER, f"{path}: ok answer without a listing")
+    files, dirs = [], []
+    for entry in response["dirlist"]:
+        name, info = entry["name"], entry["statinfo"]
+        if info is None or "/" in name:
+            raise ListingError(ErrorKind.OTHER, f"{path}: incomplete answer (entry {name!r})")
+        flags = info["flags"]
+        if flags & IS_DIR:
+            dirs.append(DirEntry(name, float(info["mtime"])))
+        elif not flags & NOT_FILE_OR_DIR:
+            files.append(FileEntry(name, info["size"], float(info["mtime"])))
+    return Listing(files, dirs)

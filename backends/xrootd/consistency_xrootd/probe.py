@@ -1,0 +1,69 @@
+"""Start-up probe: which doors answer, and do they agree on the top directories?
+
+Every door is asked for every top directory at once (names only, no stat). A door that
+cannot answer is dropped; if none can, or a top directory does not exist, the run stops
+with one line before anything is listed or written: listing a wrong path prefix would
+otherwise report the whole catalog missing. A door whose answer differs from the first
+door's serves another namespace and is dropped with a warning (spreading requests over
+it would invent missing files and orphans).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from consistency_core import ConsistencyError, ErrorKind
+
+from . import status
+
+log = logging.getLogger("consistency.xrootd")
+
+
+def _ask_all(doors, tops, timeout: int) -> dict:
+    """{(door, top): (status, names or None)} from concurrent dirlist requests."""
+    answers: dict = {}
+    lock = threading.Lock()
+    everything = threading.Event()
+    total = len(doors) * len(tops)
+
+    for door in doors:
+        for top in tops:
+            def answered(st, response=None, *_h, key=(door, top)):
+                names = sorted(e["name"] for e in response["dirlist"]) if st.get("ok") and response else None
+                with lock:
+                    answers[key] = (st, names)
+                    if len(answers) == total:
+                        everything.set()
+
+            sent = door.client.dirlist(door.url.path(top), 0, timeout, answered)
+            if not sent.get("ok"):
+                answered(sent)
+    everything.wait(timeout + 5)
+    return answers
+
+
+def probe_doors(doors, tops, timeout: int, where: str) -> list:
+    """The doors that list every top directory the same way; ConsistencyError if none."""
+    answers = _ask_all(list(doors), list(tops), timeout)
+    alive, errors, reference = [], [], None
+    for door in doors:
+        names, failed = {}, None
+        for top in tops:
+            st, names[top] = answers.get((door, top), ({"message": "no answer"}, None))
+            if names[top] is None:
+                failed = f"{door.url}: {top}: {status.message(st)}"
+                if "code" in st and status.classify(st) is ErrorKind.NOT_FOUND:
+                    failed += " (wrong path prefix in url?)"
+                break
+        if failed is None and reference is not None and names != reference[1]:
+            failed = f"{door.url} lists the top directories differently from {reference[0].url}"
+        if failed:
+            errors.append(failed)
+            continue
+        reference = reference or (door, names)
+        alive.append(door)
+    if not alive:
+        raise ConsistencyError(f"{where}: no door answers: {'; '.join(errors)}")
+    for error in errors:
+        log.warning("door not used: %s", error)
+    return alive

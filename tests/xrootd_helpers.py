@@ -1,0 +1,113 @@
+"""Helpers for the xrootd lister's tests: generated sites, configs, CLI runs, ground truth."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from consistency_core import config
+from consistency_core.engine import Walker
+from consistency_core.testing import sitegen
+from consistency_core.tree import Tree
+
+VENV_BIN = Path(sys.executable).parent
+SITE = "T2_XRD"
+CATEGORIES = ("missing", "orphan", "size_mismatch", "empty_dirs", "unlisted")
+
+
+def generate(tmp: Path, *, seed: int = 7, n_files: int = 600, **kw):
+    """A planted site under tmp/site (+ tmp/inventory.txt); returns (site_dir, dump, expected)."""
+    site, dump = tmp / "site", tmp / "inventory.txt"
+    expected = sitegen.generate(site, dump, seed=seed, n_files=n_files, **kw)
+    return site, dump, expected
+
+
+def site_config(url: str, dump: Path | str = "", *, name: str = SITE, **keys) -> config.SiteConfig:
+    raw = {"lister": "xrootd", "url": url, "inventory": "dump", "inventory_url": str(dump),
+           "ignore": list(sitegen.default_ignore()), "retry_delay": 0.2, "threads": 32, **keys}
+    return config.build_site(name, raw, "(test)")
+
+
+def write_config(path: Path, url: str, dump: Path | str, **keys) -> Path:
+    keys = {"lister": "xrootd", "url": url, "inventory": "dump", "inventory_url": str(dump),
+            "ignore": list(sitegen.default_ignore()), "retry_delay": 0.2, "threads": 32, **keys}
+    lines = [f"[sites.{SITE}]"]
+    for key, value in keys.items():
+        lines.append(f"{key} = " + (f'"{value}"' if isinstance(value, str) else
+                                    repr(value).replace("True", "true").replace("False", "false")
+                                    .replace("'", '"')))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def consistency(*args, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(VENV_BIN / "consistency"), *map(str, args)],
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def results(out: Path, site: str = SITE) -> dict[str, list[str]]:
+    found = {}
+    for name in CATEGORIES:
+        lines = (out / f"{site}_{name}.txt").read_text().splitlines()
+        found[name] = sorted(l.split()[0] for l in lines if l.strip() and not l.startswith("#"))
+    return found
+
+
+def planted(expected) -> dict[str, list[str]]:
+    return {"missing": sorted(expected.missing), "orphan": sorted(expected.orphan),
+            "size_mismatch": sorted(expected.size_mismatch),
+            "empty_dirs": sorted(expected.empty_dirs), "unlisted": []}
+
+
+def disk_view(site_dir: Path, root: str = "/store") -> tuple[dict, set]:
+    """Ground truth from the file system: ({file lfn: (size, int mtime)}, {dir lfn})."""
+    files, dirs = {}, set()
+    base = str(site_dir)
+    for dirpath, dirnames, filenames in os.walk(base + root):
+        lfn_dir = dirpath[len(base):]
+        dirs.add(lfn_dir)
+        for name in filenames:
+            st = os.stat(os.path.join(dirpath, name))
+            files[f"{lfn_dir}/{name}"] = (st.st_size, int(st.st_mtime))
+    return files, dirs
+
+
+def walk(site: config.SiteConfig, lister=None, stop: threading.Event | None = None):
+    """Walk the site with the real engine; returns (files, dirs, stats, tree, lister)."""
+    from consistency_core import plugins
+
+    lister = lister or plugins.get_backend("lister", site.lister).factory(site)
+    files, dirs = {}, set()
+
+    def keep(lfn, listing, error):
+        if listing is not None:
+            dirs.add(lfn)
+            for f in listing.files:
+                files[f"{lfn}/{f.name}"] = (f.size, int(f.mtime))
+
+    if hasattr(lister, "check"):
+        lister.check()
+    tree = Tree(cutoff=time.time())
+    stats = Walker(lister, site, tree, stop=stop, on_listed=keep).run(site.top_dirs)
+    return files, dirs, stats, tree, lister
+
+
+def xrdfs_view(server, root: str = "/store") -> tuple[dict, set]:
+    """What ``xrdfs ls -l -R`` prints: ({file: (size, int mtime)}, {dir})."""
+    proc = server.xrdfs("ls", "-l", "-R", root, timeout=120)
+    files, dirs = {}, {root}
+    for line in proc.stdout.splitlines():
+        parts = line.split(None, 6)
+        if len(parts) != 7:
+            continue
+        mode, _owner, _group, size, day, clock, path = parts
+        mtime = int(time.mktime(time.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M:%S")))
+        if mode.startswith("d"):
+            dirs.add(path)
+        else:
+            files[path] = (int(size), mtime)
+    return files, dirs
