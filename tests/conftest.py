@@ -26,7 +26,7 @@ for _key in ("RES_OPTIONS", "XRD_TIMEOUTRESOLUTION"):
 
 
 @pytest.fixture
-def xrootd_server(tmp_path):
+def xrootd_server():
     """Factory: ``srv = xrootd_server(data_dir)`` starts an xrootd serving data_dir (default:
     a fresh empty dir, ``srv.data_dir``) on root:// ``srv.url`` and http:// ``srv.http_url``."""
     servers: list[XrootdServer] = []
