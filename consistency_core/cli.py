@@ -193,5 +193,8 @@ def config_check(config_path):
     click.echo(f"{cfg.path}: ok ({len(cfg.sites)} sites: {', '.join(sorted(cfg.sites))})")
 
 
+plugins.call("register_commands", cli=main)  # subcommands contributed by plugins
+
+
 if __name__ == "__main__":
     main()

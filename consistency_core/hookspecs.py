@@ -80,3 +80,14 @@ def directory_listed(site, lfn, listing, error):
 @hookspec
 def check_finished(site, result):
     """A check ended (completed, interrupted or failed); ``result`` is the CheckResult."""
+
+
+@hookspec
+def register_commands(cli):
+    """Add subcommands to the ``consistency`` command line: ``cli.add_command(command)``.
+
+    ``cli`` is the top-level :class:`click.Group`; called once, after every built-in command
+    is defined. A plugin must not reuse a built-in command's name. Raise
+    :class:`~consistency_core.model.ConsistencyError` inside a command for a one-line error
+    with its exit code, like the built-in commands.
+    """
