@@ -42,6 +42,8 @@ CORE_KEYS: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "confirm_missing_runs": ((int,), 2, "consecutive runs a file must be missing before acting"),
     "confirm_orphan_runs": ((int,), 3, "runs an orphan must be seen in before acting"),
     "confirm_orphan_days": ((int, float), 7.0, "days an orphan must be seen over before acting"),
+    "lister_concurrency": ((int,), 0, "most checks using this site's lister at once on this "
+                           "machine (0: no limit)"),
 }
 
 _TYPE_NAMES = {str: "string", int: "integer", float: "number", list: "list", bool: "boolean",
@@ -77,6 +79,7 @@ class SiteConfig:
     confirm_missing_runs: int
     confirm_orphan_runs: int
     confirm_orphan_days: float
+    lister_concurrency: int
     options: dict = attrs.field(factory=dict, eq=False)
     source: str = ""
 
@@ -151,7 +154,9 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
         if values[key] < 1:
             raise ConfigError(f"{path}: sites.{name}.{key}: must be at least 1, got {values[key]!r}")
     for key in ("retries", "max_missing", "max_orphan", "timeout", "ignore_age_days",
-                "retry_delay", "max_missing_fraction", "max_orphan_fraction"):
+                "retry_delay", "max_missing_fraction", "max_orphan_fraction",
+                "confirm_missing_runs", "confirm_orphan_runs", "confirm_orphan_days",
+                "lister_concurrency"):
         if values[key] < 0:
             raise ConfigError(f"{path}: sites.{name}.{key}: must not be negative, got {values[key]!r}")
     if not values["root"].startswith("/"):
