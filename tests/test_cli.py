@@ -153,9 +153,9 @@ def test_unlisted_directory_for_real_permission_denied(tmp_path):
     """Run as an unprivileged user, so chmod 000 really denies the listing."""
     site, dump, expected = planted_site(tmp_path)
     locked = site / "store/mc/Camp/DS0/AODSIM"
-    cfg = write_config(tmp_path / "c.toml", site, dump, max_missing_fraction=1.0,
-                       max_orphan_fraction=1.0)
     out = tmp_path / "out"
+    cfg = write_config(tmp_path / "c.toml", site, dump, max_missing_fraction=1.0,
+                       max_orphan_fraction=1.0, state_dir=str(out / "state"))
     out.mkdir()
     for p in [tmp_path, out, *tmp_path.parents]:
         os.chmod(p, os.stat(p).st_mode | 0o005)
