@@ -5,7 +5,7 @@ import contextlib
 import threading
 import time
 
-from . import plugins
+from . import confirm, plugins
 from .compare import compare
 from .config import SiteConfig
 from .engine import Walker
@@ -18,14 +18,17 @@ from .tree import Tree, join
 
 def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | None = None,
                progress: Progress | None = None, lister=None, inventory=None,
-               reporters=None, write: bool = True) -> CheckResult:
+               reporters=None, write: bool = True, history=None) -> CheckResult:
     """Check one site: read the inventory, list the storage, compare, write, report.
 
     ``lister``/``inventory`` may be ready objects (for example a Dynamo inventory built on
     an existing database connection); by default they are made from the site config.
     ``reporters`` likewise defaults to ``site.reporters``. Nothing acts unless ``act`` is
-    true and every safety gate passed. Raises ConsistencyError for problems that stop the
-    check before a result exists; nothing is written then.
+    true and every safety gate passed, and acting reporters see only the findings confirmed
+    over runs (:mod:`consistency_core.confirm`). ``history`` (a
+    :class:`consistency_core.history.History`) supplies the earlier runs and records this
+    one; without it the current run is the only one. Raises ConsistencyError for problems
+    that stop the check before a result exists; nothing is written then.
     """
     started = time.time()
     stop = stop or threading.Event()
@@ -44,7 +47,7 @@ def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | N
         timings = {}
 
         t0 = time.monotonic()
-        inv_tree = load_inventory(inventory, cutoff)
+        inv_tree = load_inventory(inventory, cutoff, stop)
         timings["inventory"] = time.monotonic() - t0
 
         remote = Tree(cutoff)
@@ -58,7 +61,7 @@ def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | N
         changed: list[str] = []
         if site.race_free and not walk.interrupted:
             t0 = time.monotonic()
-            changed = merge_snapshots(inv_tree, load_inventory(inventory, cutoff))
+            changed = merge_snapshots(inv_tree, load_inventory(inventory, cutoff, stop))
             timings["inventory_after"] = time.monotonic() - t0
 
         t0 = time.monotonic()
@@ -76,13 +79,20 @@ def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | N
             started=started, finished=time.time(), timings=timings, changed=changed,
             backends={"lister": site.lister, "inventory": site.inventory,
                       "reporters": list(reporters)})
+        review = confirm.review(site, result, history)
+        result.confirmed, result.delta = review.confirmed, review.delta
+        result.acting = act
         context = ReportContext(output=site.output, act=act, gates=gates)
         if write:
             result.output_files = write_result(result, site.output)
         try:
-            _run_reporters(result, reporters, context)
+            _run_reporters(result, reporters, context, stop)
         finally:
-            if write and reporters:
+            if history is not None:
+                acted = any(getattr(r, "acts", False) and result.reporters.get(n) == "ran"
+                            for n, r in reporters.items())
+                result.run_id = history.record(result, acted=acted)
+            if write and (reporters or history is not None):
                 write_result(result, site.output)
             plugins.call("check_finished", site=site, result=result)
     return result
@@ -94,12 +104,16 @@ def _make(kind: str, name: str, site: SiteConfig):
     return backend.factory(site)
 
 
-def load_inventory(inventory, cutoff: float) -> Tree:
+def load_inventory(inventory, cutoff: float, stop: threading.Event | None = None) -> Tree:
+    """Read the inventory into a tree; a set ``stop`` ends the read early (the walk that
+    follows then sees the stop too, and the run is interrupted)."""
     tree = Tree(cutoff)
     add = tree.add_file
     try:
-        for lfn, size, mtime, new in inventory.files():
+        for n, (lfn, size, mtime, new) in enumerate(inventory.files()):
             add(lfn, size, mtime, new)
+            if stop is not None and not n & 0xFFFF and stop.is_set():
+                break
     except ConsistencyError:
         raise
     except (OSError, ValueError) as exc:
@@ -149,8 +163,10 @@ def _inventory_totals(tree: Tree, tops) -> tuple[int, int]:
     return files, size
 
 
-def _run_reporters(result: CheckResult, reporters: dict, context: ReportContext) -> None:
+def _run_reporters(result: CheckResult, reporters: dict, context: ReportContext,
+                   stop: threading.Event | None = None) -> None:
     for name, reporter in reporters.items():
+        given = result
         if getattr(reporter, "acts", False):
             if not context.act:
                 result.reporters[name] = "skipped: acting needs --act"
@@ -158,8 +174,12 @@ def _run_reporters(result: CheckResult, reporters: dict, context: ReportContext)
             if not result.gates.passed:
                 result.reporters[name] = "skipped: safety gates: " + "; ".join(result.gates.reasons)
                 continue
+            if stop is not None and stop.is_set():
+                result.reporters[name] = "skipped: the run was stopped"
+                continue
+            given = result.acting_view()
         try:
-            reporter.report(result, context)
+            reporter.report(given, context)
         except Exception as exc:
             result.reporters[name] = f"failed: {exc}"
             raise

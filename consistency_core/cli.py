@@ -12,7 +12,7 @@ import threading
 import click
 
 from . import config as config_mod
-from . import plugins
+from . import cli_ops, plugins
 from .model import ConfigError, ConsistencyError
 
 log = logging.getLogger("consistency")
@@ -42,9 +42,12 @@ def main(verbose, quiet):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def site_options(func):
+def site_options(func=None, *, site_required: bool = True):
+    if func is None:
+        return lambda f: site_options(f, site_required=site_required)
     options = [
-        click.option("--site", required=True, help="Site name: a [sites.NAME] table in the config."),
+        click.option("--site", required=site_required,
+                     help="Site name: a [sites.NAME] table in the config."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help=f"Config file (default ./{config_mod.DEFAULT_CONFIG})."),
         click.option("--lister", help="Lister backend (overrides the config)."),
@@ -91,21 +94,26 @@ def stop_on_signals():
 
 
 @main.command()
-@site_options
+@site_options(site_required=False)
+@click.option("--pick", metavar="REGEX",
+              help="Run the ready site matching REGEX (re.search) that has waited longest "
+                   "since its last completed run, instead of --site.")
 @click.option("--output", help="Directory for result files (default from config, ./results).")
-@click.option("--act", is_flag=True, help="Let acting reporters act, if the safety gates pass.")
-def run(site, config_path, output, act, **flags):
-    """Check one site: list it, compare with the inventory, write the findings."""
-    from .check import check_site
-    from .progress import Progress
-    from .summary import render
+@click.option("--act", is_flag=True, help="Let acting reporters act on confirmed findings, if "
+                                          "the safety gates pass and the site is not set dry.")
+@click.option("--metrics", type=click.Path(dir_okay=False),
+              help="Write the run's figures to this file (Prometheus text format).")
+def run(site, pick, config_path, output, act, metrics, **flags):
+    """Check one site: list it, compare with the inventory, write the findings, record the run."""
+    from .runner import run_check
 
+    if bool(site) == bool(pick):
+        raise click.UsageError("give exactly one of --site and --pick")
     flags["output"] = output
-    site_cfg = load_site(config_path, site, **flags)
     with stop_on_signals() as stop:
-        result = check_site(site_cfg, act=act, stop=stop, progress=Progress(site_cfg.name))
-    click.echo(render(result))
-    sys.exit(0 if result.completed else 1)
+        code = run_check(site, pick, config_path, flags, act=act, metrics=metrics, stop=stop,
+                         echo=click.echo)
+    sys.exit(code)
 
 
 @main.command(name="list")
@@ -192,6 +200,8 @@ def config_check(config_path):
             plugins.get_backend("reporter", reporter, where + ".reporters")
     click.echo(f"{cfg.path}: ok ({len(cfg.sites)} sites: {', '.join(sorted(cfg.sites))})")
 
+
+cli_ops.register(main)  # history, findings, status, report
 
 plugins.call("register_commands", cli=main)  # subcommands contributed by plugins
 

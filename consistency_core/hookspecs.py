@@ -60,9 +60,20 @@ def register_reporters(register):
 
     ``factory(site)`` returns an object with ``report(result, context)`` and a boolean
     attribute ``acts``. A reporter that *acts* (deletes, transfers, invalidates) is called
-    only with ``--act`` and only when every safety gate passed; otherwise the run records
-    that it was skipped and why. ``result`` is a :class:`~consistency_core.result.CheckResult`;
-    ``context`` a :class:`~consistency_core.result.ReportContext` (output directory, act flag).
+    only with ``--act``, only when the site is not set ``dry`` (``consistency status set``),
+    only when every safety gate passed and the run was not stopped; otherwise the run
+    records that it was skipped and why. ``result`` is a
+    :class:`~consistency_core.result.CheckResult`; ``context`` a
+    :class:`~consistency_core.result.ReportContext` (output directory, act flag).
+
+    Confirmation over runs: an acting reporter's ``result.findings`` holds ONLY the findings
+    confirmed over runs (:mod:`consistency_core.confirm`: missing files and size mismatches
+    found in ``confirm_missing_runs`` consecutive complete runs; orphans and empty
+    directories found in every complete run over ``confirm_orphan_days`` days and at least
+    ``confirm_orphan_runs`` runs); ``unlisted`` is complete. Act on ``result.findings`` and
+    nothing else. A reporter that does not act gets every finding in ``result.findings``,
+    and the confirmed subset in ``result.confirmed`` (class -> rows like the findings') with
+    ``result.delta`` (class -> new/still/resolved counts against the previous run).
     """
 
 

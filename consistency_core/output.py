@@ -9,6 +9,7 @@ import tempfile
 from .model import ConsistencyError
 
 LISTS = ("missing", "orphan", "size_mismatch", "unlisted", "empty_dirs")
+CONFIRMED = ("missing", "orphan", "size_mismatch", "empty_dirs")
 
 
 @contextlib.contextmanager
@@ -49,6 +50,8 @@ def write_json(path: str, data) -> None:
 def result_paths(output: str, site: str) -> dict[str, str]:
     paths = {name: os.path.join(output, f"{site}_{name}.txt") for name in LISTS}
     paths["changed"] = os.path.join(output, f"{site}_changed.txt")
+    for name in CONFIRMED:
+        paths[f"confirmed_{name}"] = os.path.join(output, f"{site}_confirmed_{name}.txt")
     paths["summary"] = os.path.join(output, f"{site}_summary.json")
     return paths
 
@@ -64,5 +67,8 @@ def write_result(result, output: str) -> dict[str, str]:
     write_lines(paths["unlisted"], findings.unlisted)
     write_lines(paths["empty_dirs"], findings.empty_dirs)
     write_lines(paths["changed"], result.changed)  # inventory entries that changed mid-check
+    for name in CONFIRMED:  # what acting reporters get (or would get in a dry run)
+        rows = result.confirmed.get(name, [])
+        write_lines(paths[f"confirmed_{name}"], (r if isinstance(r, str) else r[0] for r in rows))
     write_json(paths["summary"], result.summary())
     return paths

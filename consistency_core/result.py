@@ -38,6 +38,12 @@ class CheckResult:
     changed: list[str] = attrs.field(factory=list)  # inventory entries that changed during the check
     reporters: dict = attrs.field(factory=dict)  # reporter name -> what happened
     output_files: dict = attrs.field(factory=dict)
+    # Confirmation over runs (consistency_core.confirm): class -> the findings rows that are
+    # confirmed (missing, size_mismatch, orphan, empty_dirs). Acting reporters see only these.
+    confirmed: dict = attrs.field(factory=dict)
+    delta: dict = attrs.field(factory=dict)  # class -> {new, still, resolved} vs previous run
+    run_id: int | None = None  # this run's id in the history, once recorded
+    acting: bool = False  # --act given and honoured for the site (not in dry mode)
 
     @property
     def completed(self) -> bool:
@@ -72,7 +78,28 @@ class CheckResult:
             "backends": self.backends,
             "gates": {"passed": self.gates.passed, "reasons": list(self.gates.reasons)},
             "reporters": self.reporters,
+            "confirmed": {cls: len(rows) for cls, rows in sorted(self.confirmed.items())},
+            "delta": self.delta,
+            "would_act": self.would_act(),
+            "run_id": self.run_id,
         }
+
+    def would_act(self) -> dict:
+        """What acting reporters are (or, in a dry run, would be) given: confirmed counts,
+        or nothing when a gate blocks acting."""
+        if not self.gates.passed:
+            return {}
+        return {cls: len(rows) for cls, rows in sorted(self.confirmed.items()) if rows}
+
+    def acting_view(self) -> "CheckResult":
+        """This result as an acting reporter sees it: only confirmed findings."""
+        f = self.findings
+        c = self.confirmed
+        findings = attrs.evolve(
+            f, missing=list(c.get("missing", [])), orphan=list(c.get("orphan", [])),
+            size_mismatch=list(c.get("size_mismatch", [])),
+            empty_dirs=list(c.get("empty_dirs", [])))
+        return attrs.evolve(self, findings=findings)
 
 
 def evaluate_gates(site, findings: Findings, inventory_files: int, listed_files: int,

@@ -31,9 +31,33 @@ def render(result) -> str:
     ]
     if result.changed:
         rows.insert(9, ("changed in check", str(len(result.changed))))
+    rows += _confirmation_rows(result)
     for name, what in result.reporters.items():
         rows.append((f"reporter {name}", what))
     if result.output_files.get("summary"):
         rows.append(("results", result.output_files["summary"].rsplit("_summary.json", 1)[0] + "_*"))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def _confirmation_rows(result) -> list[tuple[str, str]]:
+    """New / still present / resolved against the previous run, what is confirmed over runs
+    and what acting reporters were (or, in a dry run, would be) given."""
+    rows = []
+    if result.delta:
+        parts = [f"{cls} +{d['new']} ={d['still']} -{d['resolved']}"
+                 for cls, d in result.delta.items() if any(d.values())]
+        rows.append(("vs previous run", ", ".join(parts) + " (new =still -resolved)"
+                     if parts else "no findings then or now"))
+    if result.confirmed:
+        rows.append(("confirmed", ", ".join(f"{cls} {len(r)}" for cls, r in result.confirmed.items())))
+    if result.status == "completed":
+        would = result.would_act()
+        what = ", ".join(f"{cls} {n}" for cls, n in would.items()) or "nothing confirmed"
+        if not result.gates.passed:
+            rows.append(("acting", "blocked by the safety gates"))
+        elif result.acting:
+            rows.append(("acting", f"given to acting reporters: {what}"))
+        else:
+            rows.append(("acting", f"dry run, would queue: {what}"))
+    return rows

@@ -13,7 +13,7 @@ import attrs
 from consistency_core import config as config_mod
 
 REPO = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "consistency_core.cli"]
+CLI = [sys.executable, str(Path(__file__).resolve().parent / "nightly_cli.py")]
 OLD = time.time() - 30 * 86400
 
 
@@ -106,6 +106,27 @@ def _toml(value) -> str:
 
 
 def cli(*args, cwd=None, timeout=120, **popen) -> subprocess.CompletedProcess:
-    """Run the real ``consistency`` command line in a subprocess."""
+    """Run the real ``consistency`` command line in a subprocess (plus the slowposix lister)."""
     return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, timeout=timeout, **popen)
+
+
+def cli_background(*args, cwd=None) -> subprocess.Popen:
+    return subprocess.Popen([*CLI, *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=cwd)
+
+
+def generated_config(tmp: Path, sites: dict, **defaults) -> Path:
+    """A config for sites made by sitegen.generate: name -> (site_dir, dump, expected)."""
+    lines = ["[defaults]"]
+    base = {"lister": "posix", "inventory": "dump", "root": "/store", "threads": 4,
+            "retries": 0, "output": str(tmp / "results"), "state_dir": str(tmp / "state"),
+            "max_missing_fraction": 0.5, "max_orphan_fraction": 0.5}
+    base.update(defaults)
+    lines += [f"{k} = {_toml(v)}" for k, v in base.items()]
+    for name, (site_dir, dump, expected) in sites.items():
+        lines += ["", f"[sites.{name}]", f"url = {_toml(str(site_dir))}",
+                  f"inventory_url = {_toml(str(dump))}", f"ignore = {_toml(list(expected.ignore))}"]
+    path = tmp / "consistency.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
