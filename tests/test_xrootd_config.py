@@ -1,16 +1,16 @@
 """Site problems end the run with exit 1 and one line, before any result file is written."""
 import pytest
 
-from xrootd_helpers import SITE, consistency, generate, write_config
+from xrootd_helpers import SITE, consistency, generate, site_tmp, write_config  # noqa: F401
 from servers import free_port
 
 
-def _run_fails(tmp_path, url, *, doors=None, expect=""):
-    dump = tmp_path / "inventory.txt"
+def _run_fails(site_tmp, url, *, doors=None, expect=""):
+    dump = site_tmp / "inventory.txt"
     dump.write_text("/store/a/b.root 10\n")
     extra = {"doors": doors} if doors is not None else {}
-    cfg = write_config(tmp_path / "c.toml", url, dump, timeout=3, **extra)
-    out = tmp_path / "out"
+    cfg = write_config(site_tmp / "c.toml", url, dump, timeout=3, **extra)
+    out = site_tmp / "out"
     proc = consistency("run", "--config", cfg, "--site", SITE, "--output", out, timeout=60)
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     errors = [l for l in proc.stderr.splitlines() if "error" in l.lower()]
@@ -27,36 +27,36 @@ def _run_fails(tmp_path, url, *, doors=None, expect=""):
     ("root://127.0.0.1:70000", "out of range"),
     ("root://127.0.0.1:1094/store?x=1", "no user, query or fragment"),
 ])
-def test_bad_url(tmp_path, url, expect):
-    line = _run_fails(tmp_path, url, expect=expect)
+def test_bad_url(site_tmp, url, expect):
+    line = _run_fails(site_tmp, url, expect=expect)
     assert "sites.T2_XRD.url" in line
 
 
-def test_unknown_host(tmp_path):
-    _run_fails(tmp_path, "root://no-such-host.invalid:1094", expect="no door answers")
+def test_unknown_host(site_tmp):
+    _run_fails(site_tmp, "root://no-such-host.invalid:1094", expect="no door answers")
 
 
-def test_refused_connection_on_every_door(tmp_path):
+def test_refused_connection_on_every_door(site_tmp):
     ports = [free_port(), free_port()]
-    _run_fails(tmp_path, f"root://127.0.0.1:{ports[0]}",
+    _run_fails(site_tmp, f"root://127.0.0.1:{ports[0]}",
                doors=[f"root://127.0.0.1:{ports[1]}"], expect="no door answers")
 
 
-def test_wrong_path_prefix_is_not_an_empty_site(tmp_path, xrootd_server):
+def test_wrong_path_prefix_is_not_an_empty_site(site_tmp, xrootd_server):
     """A prefix that does not exist must not make the whole catalog 'missing'."""
-    site_dir, _dump, _expected = generate(tmp_path / "gen", seed=2, n_files=50)
+    site_dir, _dump, _expected = generate(site_tmp / "gen", seed=2, n_files=50)
     srv = xrootd_server(site_dir)
-    _run_fails(tmp_path, srv.url + "/nosuchprefix", expect="wrong path prefix")
+    _run_fails(site_tmp, srv.url + "/nosuchprefix", expect="wrong path prefix")
 
 
-def test_bad_door_url_names_the_key(tmp_path):
-    line = _run_fails(tmp_path, "root://127.0.0.1:1094", doors=["gsiftp://x"],
+def test_bad_door_url_names_the_key(site_tmp):
+    line = _run_fails(site_tmp, "root://127.0.0.1:1094", doors=["gsiftp://x"],
                       expect="doors[0]")
     assert "scheme must be root://" in line
 
 
-def test_config_check_accepts_the_xrootd_keys(tmp_path):
-    cfg = write_config(tmp_path / "c.toml", "root://127.0.0.1:1094/cms", "/dev/null",
+def test_config_check_accepts_the_xrootd_keys(site_tmp):
+    cfg = write_config(site_tmp / "c.toml", "root://127.0.0.1:1094/cms", "/dev/null",
                        doors=["root://127.0.0.2:1094"], locate=False)
     proc = consistency("config", "check", "--config", cfg)
     assert proc.returncode == 0, proc.stderr

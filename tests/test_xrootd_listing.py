@@ -2,11 +2,11 @@
 import json
 
 from xrootd_helpers import (consistency, disk_view, generate, planted, results, site_config,
-                            walk, write_config, xrdfs_view)
+                            site_tmp, walk, write_config, xrdfs_view)  # noqa: F401 (fixture)
 
 
-def test_listing_equals_disk_and_xrdfs(tmp_path, xrootd_server):
-    site_dir, dump, _expected = generate(tmp_path, seed=11, n_files=400)
+def test_listing_equals_disk_and_xrdfs(site_tmp, xrootd_server):
+    site_dir, dump, _expected = generate(site_tmp, seed=11, n_files=400)
     srv = xrootd_server(site_dir)
     files, dirs, stats, _tree, _l = walk(site_config(srv.url, dump))
     disk_files, disk_dirs = disk_view(site_dir)
@@ -18,11 +18,11 @@ def test_listing_equals_disk_and_xrdfs(tmp_path, xrootd_server):
     assert dirs == xrd_dirs
 
 
-def test_run_reports_exactly_the_planted_findings(tmp_path, xrootd_server):
-    site_dir, dump, expected = generate(tmp_path, seed=5, n_files=800)
+def test_run_reports_exactly_the_planted_findings(site_tmp, xrootd_server):
+    site_dir, dump, expected = generate(site_tmp, seed=5, n_files=800)
     srv = xrootd_server(site_dir)
-    cfg = write_config(tmp_path / "c.toml", srv.url, dump)
-    out = tmp_path / "out"
+    cfg = write_config(site_tmp / "c.toml", srv.url, dump)
+    out = site_tmp / "out"
     proc = consistency("run", "--config", cfg, "--site", "T2_XRD", "--output", out)
     assert proc.returncode == 0, proc.stderr
     assert results(out) == planted(expected)
@@ -31,25 +31,25 @@ def test_run_reports_exactly_the_planted_findings(tmp_path, xrootd_server):
     assert summary["errors"] == {} and summary["listing"]["files"] == expected.n_remote
 
 
-def test_path_prefix_maps_lfns_below_it(tmp_path, xrootd_server):
+def test_path_prefix_maps_lfns_below_it(site_tmp, xrootd_server):
     """root://host:port/cms: the LFN /store/x is the server path /cms/store/x."""
-    site_dir, dump, expected = generate(tmp_path / "gen", seed=9, n_files=200)
-    served = tmp_path / "served"
+    site_dir, dump, expected = generate(site_tmp / "gen", seed=9, n_files=200)
+    served = site_tmp / "served"
     served.mkdir()
     site_dir.rename(served / "cms")
     srv = xrootd_server(served)
-    cfg = write_config(tmp_path / "c.toml", srv.url + "/cms", dump)
-    out = tmp_path / "out"
+    cfg = write_config(site_tmp / "c.toml", srv.url + "/cms", dump)
+    out = site_tmp / "out"
     proc = consistency("run", "--config", cfg, "--site", "T2_XRD", "--output", out)
     assert proc.returncode == 0, proc.stderr
     assert results(out) == planted(expected)
 
 
-def test_list_command_writes_the_site_as_a_dump(tmp_path, xrootd_server):
-    site_dir, dump, _expected = generate(tmp_path, seed=3, n_files=200)
+def test_list_command_writes_the_site_as_a_dump(site_tmp, xrootd_server):
+    site_dir, dump, _expected = generate(site_tmp, seed=3, n_files=200)
     srv = xrootd_server(site_dir)
-    cfg = write_config(tmp_path / "c.toml", srv.url, dump)
-    listing = tmp_path / "listing.txt"
+    cfg = write_config(site_tmp / "c.toml", srv.url, dump)
+    listing = site_tmp / "listing.txt"
     proc = consistency("list", "--config", cfg, "--site", "T2_XRD", "--output", listing)
     assert proc.returncode == 0, proc.stderr
     rows = {}
@@ -60,11 +60,11 @@ def test_list_command_writes_the_site_as_a_dump(tmp_path, xrootd_server):
     assert rows == disk_view(site_dir)[0]
 
 
-def test_lister_flag_and_url_flag_override_the_config(tmp_path, xrootd_server):
-    site_dir, dump, expected = generate(tmp_path, seed=4, n_files=200)
+def test_lister_flag_and_url_flag_override_the_config(site_tmp, xrootd_server):
+    site_dir, dump, expected = generate(site_tmp, seed=4, n_files=200)
     srv = xrootd_server(site_dir)
-    cfg = write_config(tmp_path / "c.toml", "root://127.0.0.1:1/", dump, lister="posix")
-    out = tmp_path / "out"
+    cfg = write_config(site_tmp / "c.toml", "root://127.0.0.1:1/", dump, lister="posix")
+    out = site_tmp / "out"
     proc = consistency("run", "--config", cfg, "--site", "T2_XRD", "--output", out,
                        "--lister", "xrootd", "--url", srv.url)
     assert proc.returncode == 0, proc.stderr

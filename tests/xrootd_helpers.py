@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
+import tempfile
 import time
 from pathlib import Path
+
+import pytest
 
 from consistency_core import config
 from consistency_core.engine import Walker
@@ -14,6 +18,18 @@ from consistency_core.testing import sitegen
 from consistency_core.tree import Tree
 
 VENV_BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def site_tmp():
+    """A scratch dir outside pytest's tmp_path: a concurrent pytest session makes
+    /tmp/pytest-of-USER private again, and the server (user xrootd) would lose its tree."""
+    path = Path(tempfile.mkdtemp(prefix="xrdtest-"))
+    yield path
+    for dirpath, dirnames, _files in os.walk(path):
+        for d in dirnames:
+            os.chmod(os.path.join(dirpath, d), 0o755)
+    shutil.rmtree(path, ignore_errors=True)
 SITE = "T2_XRD"
 CATEGORIES = ("missing", "orphan", "size_mismatch", "empty_dirs", "unlisted")
 
@@ -111,3 +127,38 @@ def xrdfs_view(server, root: str = "/store") -> tuple[dict, set]:
         else:
             files[path] = (int(size), mtime)
     return files, dirs
+
+
+def check(site: config.SiteConfig, **kw):
+    """check_site in this process, writing nothing; returns (found dict, result)."""
+    from consistency_core import check_site
+
+    result = check_site(site, write=False, **kw)
+    f = result.findings
+    found = {"missing": sorted(l for l, _s in f.missing), "orphan": sorted(l for l, _s in f.orphan),
+             "size_mismatch": sorted(l for l, _i, _r in f.size_mismatch),
+             "empty_dirs": sorted(f.empty_dirs), "unlisted": sorted(f.unlisted)}
+    return found, result
+
+
+def below(paths, dirs) -> list[str]:
+    """``paths`` without those at or below any of ``dirs``."""
+    return sorted(p for p in paths if not any(p == d or p.startswith(d + "/") for d in dirs))
+
+
+def planted_outside(expected, unlisted) -> dict[str, list[str]]:
+    """What a check must report when ``unlisted`` directories could not be listed: nothing
+    at or below them, and no empty directory above them (it may hold files unseen)."""
+    want = {k: below(v, unlisted) for k, v in planted(expected).items()}
+    want["empty_dirs"] = [d for d in want["empty_dirs"]
+                          if not any(u.startswith(d + "/") for u in unlisted)]
+    want["unlisted"] = sorted(unlisted)
+    return want
+
+
+def after(seconds: float, action) -> threading.Thread:
+    """Run ``action`` on a thread after ``seconds`` (a fault injected mid-walk)."""
+    timer = threading.Timer(seconds, action)
+    timer.daemon = True
+    timer.start()
+    return timer

@@ -9,6 +9,7 @@ unlisted.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import threading
@@ -21,6 +22,7 @@ from consistency_core import (ConsistencyError, DirEntry, ErrorKind, FileEntry, 
                               ListingError)
 
 from . import clientenv, status
+from .deadlines import Deadlines
 from .doors import Door, DoorPool
 from .probe import probe_doors
 from .siteurl import ServerURL, parse
@@ -32,6 +34,8 @@ IS_DIR = StatInfoFlags.IS_DIR
 NOT_FILE_OR_DIR = StatInfoFlags.OTHER
 # in-flight requests at which this lister is fastest here (see README, Benchmarks)
 RECOMMENDED_THREADS = 64
+# XrdCl's own timeout, a backstop behind the lister's deadline (its clock ticks in seconds)
+BACKSTOP = 2
 
 
 class XrootdLister:
@@ -41,6 +45,9 @@ class XrootdLister:
         self.env = clientenv.apply(site.timeout)
         self.urls = self._door_urls(site)
         self.pool = DoorPool([self._door(u) for u in self.urls])
+        self.deadlines = Deadlines()
+        self._tokens = itertools.count()
+        self._pending: dict[int, tuple] = {}
         if site.threads < RECOMMENDED_THREADS:
             log.info("%s: threads = %d; the xrootd lister is fastest with about %d requests "
                      "in flight", site.name, site.threads, RECOMMENDED_THREADS)
@@ -97,11 +104,20 @@ class XrootdLister:
     # -- listing ------------------------------------------------------------------------
     def submit(self, lfn: str, timeout: float, done) -> None:
         door = self.pool.acquire()
+        token = next(self._tokens)
         started = time.monotonic()
+        path = door.url.path(lfn)
+        # whoever pops the token (the answer or the deadline) finishes the request, once
+        self._pending[token] = (door, started, done)
+        if timeout:
+            self.deadlines.add(started + timeout, lambda: self._expire(token, path, timeout))
 
         def answered(st, response=None, *_hosts):
+            request = self._pending.pop(token, None)
+            if request is None:
+                return  # already expired; a late answer is dropped
             try:
-                result = to_listing(door.url.path(lfn), st, response)
+                result = to_listing(path, st, response)
                 fault = False
             except ListingError as exc:
                 result, fault = exc, status.is_door_fault(exc.kind)
@@ -110,9 +126,18 @@ class XrootdLister:
             self.pool.release(door, time.monotonic() - started, fault)
             done(result)
 
-        sent = door.client.dirlist(door.url.path(lfn), STAT, _seconds(timeout), answered)
+        sent = door.client.dirlist(path, STAT, _seconds(timeout), answered)
         if not sent.get("ok"):
             answered(sent)
+
+    def _expire(self, token: int, path: str, timeout: float) -> None:
+        request = self._pending.pop(token, None)
+        if request is None:
+            return
+        door, started, done = request
+        self.pool.release(door, time.monotonic() - started, fault=True)
+        done(ListingError(ErrorKind.TIMEOUT, f"{path}: no answer from {door.url} "
+                                             f"within {timeout:g}s"))
 
     def list_dir(self, lfn: str, timeout: float) -> Listing:
         box: list = []
@@ -135,8 +160,8 @@ class XrootdLister:
 
 
 def _seconds(timeout: float) -> int:
-    """XrdCl takes whole seconds (0 = its default): round up, never below 1."""
-    return min(max(1, math.ceil(timeout)), 65535) if timeout else 0
+    """XrdCl's backstop timeout in whole seconds (0 = its default)."""
+    return min(math.ceil(timeout) + BACKSTOP, 65535) if timeout else 0
 
 
 def to_listing(path: str, st: dict, response) -> Listing:
