@@ -1,0 +1,87 @@
+"""``consistency invalidate --site S``: record a site's confirmed missing files in Dynamo's
+``local_invalidations``.
+
+Until the run history exists, "confirmed" means: the latest result in the output
+directory, whose summary says the check completed and every safety gate passed.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from consistency_core import ConsistencyError
+from consistency_core.output import result_paths
+
+from . import queues
+from .database import Database
+from .settings import Settings
+from .writer import WriteError, Writer
+
+
+def confirmed_missing(output: str, site: str) -> list[str]:
+    """The missing LFNs of the latest completed, gate-passing check of ``site``."""
+    paths = result_paths(output, site)
+    try:
+        with open(paths["summary"], encoding="utf-8") as fh:
+            summary = json.load(fh)
+    except FileNotFoundError:
+        raise ConsistencyError(f"{paths['summary']}: no result of a check of {site} "
+                               "(run `consistency run` first)") from None
+    except (OSError, ValueError) as exc:
+        raise ConsistencyError(f"{paths['summary']}: cannot read: {exc}") from None
+    if summary.get("status") != "completed":
+        raise ConsistencyError(f"{paths['summary']}: the latest check of {site} did not "
+                               f"complete ({summary.get('status')}): nothing to invalidate")
+    gates = summary.get("gates") or {}
+    if not gates.get("passed"):
+        reasons = "; ".join(gates.get("reasons") or []) or "unknown"
+        raise ConsistencyError(f"{paths['summary']}: the latest check of {site} did not pass "
+                               f"the safety gates ({reasons}): nothing to invalidate")
+    try:
+        with open(paths["missing"], encoding="utf-8", errors="surrogateescape") as fh:
+            lfns = [line.rstrip("\n") for line in fh if line.strip()]
+    except OSError as exc:
+        raise ConsistencyError(f"{paths['missing']}: cannot read: {exc.strerror}") from None
+    expected = (summary.get("counts") or {}).get("missing")
+    if expected is not None and expected != len(lfns):
+        raise ConsistencyError(f"{paths['missing']}: holds {len(lfns)} files but the summary "
+                               f"says {expected}: the result is inconsistent")
+    return lfns
+
+
+def invalidate(site_cfg, output: str | None = None, connection=None) -> dict:
+    """Record the confirmed missing files; returns the counts (queued = newly recorded)."""
+    settings = Settings.from_site(site_cfg)
+    lfns = confirmed_missing(output or site_cfg.output, site_cfg.name)
+    db = Database(settings, connection)
+    try:
+        writer = Writer(db, settings)
+        writer.progress.total = {"invalidations": len(lfns)}
+        name = settings.dynamo_site
+        try:
+            writer.write("invalidations", lfns,
+                         lambda cur, batch, now: queues.invalidations(cur, name, batch, now))
+        except WriteError as exc:
+            raise WriteError(f"{exc}; {writer.progress.describe()}; a rerun records "
+                             "nothing twice") from None
+        return dict(writer.progress.counts["invalidations"])
+    finally:
+        db.close()
+
+
+@click.command(name="invalidate")
+@click.option("--site", required=True, help="Site name: a [sites.NAME] table in the config.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default ./consistency.toml).")
+@click.option("--output", help="Directory holding the site's results (default from config).")
+def invalidate_command(site, config_path, output):
+    """Record the site's confirmed missing files in Dynamo's local_invalidations."""
+    from consistency_core.cli import load_site
+
+    site_cfg = load_site(config_path, site, output=output)
+    counts = invalidate(site_cfg, output)
+    total = sum(counts.values())
+    click.echo(f"{site_cfg.name}: {total} confirmed missing files in local_invalidations "
+               f"({counts['queued']} recorded now, {counts['already']} already there)")

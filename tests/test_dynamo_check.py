@@ -1,0 +1,83 @@
+"""The Dynamo backend end to end: `consistency run --inventory dynamo --act` against a real
+MariaDB with the Dynamo schema and a generated site tree."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dynamo_helpers import (SITE, build_world, expected_rows, result_lists, run_cli,
+                            table_rows, write_config)
+
+
+def check_findings(world, output=None):
+    got = result_lists(output or world.output)
+    assert got["missing"] == world.missing
+    assert got["orphan"] == world.orphan
+    assert got["size_mismatch"] == world.size_mismatch
+    assert got["empty_dirs"] == world.empty_dirs
+    assert got["unlisted"] == []
+    return got
+
+
+@pytest.mark.parametrize("queue", ["subscriptions", "registry"])
+def test_act_queues_exactly_the_repairs_and_a_rerun_nothing(tmp_path, mariadb_server, queue):
+    world = build_world(tmp_path, mariadb_server, queue=queue)
+    res = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
+    assert res.returncode == 0, res.stderr
+    got = check_findings(world)
+    assert got["missing_no_disk"] == world.no_disk
+    assert got["unrecoverable"] == world.unrecoverable
+    want = expected_rows(world, queue)
+    conn = mariadb_server.connect()
+    assert table_rows(conn) == want
+    summary = json.loads((world.output / f"{SITE}_summary.json").read_text())
+    assert summary["reporters"]["dynamo"] == "ran"
+    assert summary["counts"]["orphan_protected"] == len(world.protected)
+    record = json.loads((world.output / f"{SITE}_dynamo.json").read_text())
+    assert record["status"] == "complete"
+    assert record["written"]["deletions"]["queued"] == len(world.deletions)
+    assert record["written"]["transfers"]["queued"] == len(world.transfers)
+
+    res = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
+    assert res.returncode == 0, res.stderr
+    assert table_rows(conn) == want  # nothing queued twice
+    record = json.loads((world.output / f"{SITE}_dynamo.json").read_text())
+    assert record["written"]["deletions"] == {"queued": 0, "requeued": 0,
+                                              "already": len(world.deletions)}
+    assert record["written"]["transfers"]["already"] == len(world.transfers)
+
+
+def test_without_act_nothing_is_queued(tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server)
+    res = run_cli("run", "--site", SITE, "--config", world.config, db=mariadb_server)
+    assert res.returncode == 0, res.stderr
+    check_findings(world)
+    assert table_rows(mariadb_server.connect()) == world.seeded
+    summary = json.loads((world.output / f"{SITE}_summary.json").read_text())
+    assert summary["reporters"]["dynamo"].startswith("skipped")
+    assert "--act" in summary["reporters"]["dynamo"]
+
+
+def test_tripped_safety_gate_queues_nothing(tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server, extra={"max_orphan": 1})
+    res = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
+    assert res.returncode == 0, res.stderr
+    check_findings(world)
+    assert table_rows(mariadb_server.connect()) == world.seeded
+    summary = json.loads((world.output / f"{SITE}_summary.json").read_text())
+    assert "max_orphan" in summary["reporters"]["dynamo"]
+    assert not (world.output / f"{SITE}_dynamo.json").exists()
+
+
+def test_each_protection_can_be_switched_off(tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server)
+    for rule, lfns in sorted(world.by_rule.items()):
+        config = tmp_path / f"{rule}.toml"
+        text = world.config.read_text() + f"{rule} = false\n"
+        config.write_text(text)
+        out = tmp_path / f"out-{rule}"
+        res = run_cli("run", "--site", SITE, "--config", config, "--output", out,
+                      db=mariadb_server)
+        assert res.returncode == 0, res.stderr
+        assert result_lists(out)["orphan"] == sorted(world.orphan + lfns), rule
