@@ -5,11 +5,18 @@
     slow_proxy(target, *, delay=0.005, match="") -> SlowProxy     (factory, function scope)
 
 Everything started here is stopped at teardown, also when the test fails.
+
+tmp_path lives under /tmp/consistency-pytest/run-* (not pytest's /tmp/pytest-of-root, which
+every new pytest session makes 0700 again, cutting off the xrootd user serving a tree in
+another session's tmp_path). ``--basetemp`` still wins.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +30,26 @@ from servers import CLIENT_ENV, MariaDBServer, SlowProxy, XrootdServer  # noqa: 
 # environment, so connection window/retry and request timeouts are left to the code under test.
 for _key in ("RES_OPTIONS", "XRD_TIMEOUTRESOLUTION"):
     os.environ.setdefault(_key, CLIENT_ENV[_key])
+
+
+TEMP_ROOT = Path(tempfile.gettempdir()) / "consistency-pytest"
+KEEP_RUNS = 3
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """A per-session basetemp that no other pytest session chmods (see the module doc)."""
+    if config.option.basetemp or hasattr(config, "workerinput"):
+        return
+    TEMP_ROOT.mkdir(exist_ok=True)
+    os.chmod(TEMP_ROOT, 0o711)
+    runs = sorted(TEMP_ROOT.glob("run-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in runs[KEEP_RUNS:]:
+        pid = old.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and Path(f"/proc/{pid}").exists():
+            continue  # a session still running
+        shutil.rmtree(old, ignore_errors=True)
+    config.option.basetemp = str(TEMP_ROOT / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
 
 
 @pytest.fixture

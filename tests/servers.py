@@ -338,7 +338,8 @@ class MariaDBServer:
             (self.base_dir / "tmp").mkdir(parents=True, exist_ok=True)
             res = subprocess.run(
                 ["mariadb-install-db", "--no-defaults", f"--datadir={self.datadir}", "--user=root",
-                 "--auth-root-authentication-method=socket", "--skip-test-db"],
+                 "--auth-root-authentication-method=socket", "--skip-test-db",
+                 f"--tmpdir={self.base_dir / 'tmp'}"],  # /tmp is shared: parallel runs collide
                 capture_output=True, text=True)
             if res.returncode:
                 raise RuntimeError(f"mariadb-install-db failed:\n{res.stdout}\n{res.stderr}")
