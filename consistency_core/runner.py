@@ -7,7 +7,7 @@ import time
 
 from . import config as config_mod
 from . import locks, metrics as metrics_mod, schedule
-from .history import run_status
+from .history import HistoryError, run_status
 from .model import ConsistencyError
 
 log = logging.getLogger("consistency.run")
@@ -45,6 +45,8 @@ def run_check(site_name, pattern, config_path, overrides: dict, *, act: bool, me
                 try:
                     result = check_site(site, act=acting, stop=stop,
                                         progress=Progress(site.name), history=history)
+                except HistoryError:
+                    raise  # the history itself is what failed: nothing more to record there
                 except ConsistencyError as exc:
                     _record_failure(history, site.name, started, exc, metrics)
                     raise
