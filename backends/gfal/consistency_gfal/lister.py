@@ -39,8 +39,9 @@ class GfalLister:
         self.scheme = urls.scheme(self.base)
         self.settings = GfalSettings.from_site(site)
         self._gfal2 = _import_gfal2()
-        if self.scheme in urls.XROOTD_SCHEMES:
-            xrootd_env.apply(site.timeout)
+        _quiet_gfal2()
+        # whatever the scheme: the first gfal2 context of the process loads the xrootd plugin
+        xrootd_env.apply(site.timeout)
         self.contexts = ContextPool(self._new_context, self.settings.renew_every)
         self.empty = collections.Counter()  # confirmed, recovered, unconfirmed
         self._lock = threading.Lock()
@@ -112,6 +113,15 @@ class GfalLister:
     def _count(self, what: str) -> None:
         with self._lock:
             self.empty[what] += 1
+
+
+def _quiet_gfal2() -> None:
+    """gfal2's Python bindings log through the ``gfal2`` logger, at the level it allows; under
+    ``-vv`` that is every HTTP exchange, which slows a listing down many times. Unless an
+    operator set that logger's level, keep it at warnings."""
+    gfal_log = logging.getLogger("gfal2")
+    if gfal_log.level == logging.NOTSET:
+        gfal_log.setLevel(logging.WARNING)
 
 
 def _import_gfal2():

@@ -3,8 +3,9 @@
 gfal2 does not bound a root:// listing by ``CORE:NAMESPACE_TIMEOUT``; XrdCl's request timeout
 does. And gfal2's xrootd plugin waits at most 60 s for a directory listing, then returns it
 *empty with no error*: the request timeout must fire before that, so it is capped below 60 s.
-XrdCl reads these once per process, from the environment, when gfal2 first loads it; a value
-already in the environment (an operator's choice) is kept.
+XrdCl reads these once per process, from the environment, when gfal2 loads its plugins, that
+is at the first context of *any* protocol (set later, a hung server holds a root:// listing for
+XrdCl's default 1800 s). A value already in the environment (an operator's choice) is kept.
 """
 from __future__ import annotations
 

@@ -1,0 +1,136 @@
+"""The gfal lister against real storage: a local tree (file://), the local XRootD server through
+gfal2's xrootd plugin (root://) and the same server's XrdHttp endpoint (http://)."""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+
+import pytest
+
+from consistency_core import ConfigError, ConsistencyError, ErrorKind, ListingError
+from gfal_helpers import (PROTOCOLS, _keep_xrd_environment, block_dir_with_missing, check,  # noqa: F401
+                          disk_view, generate, lister_for, planted, site_config, url_for, walk)
+
+
+@pytest.fixture
+def planted_site(tmp_path, xrootd_server):
+    site_dir, dump, expected = generate(tmp_path, seed=random.randrange(1 << 30))
+    return site_dir, dump, expected, xrootd_server(site_dir)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_listing_equals_the_tree_on_disk(planted_site, protocol):
+    site_dir, dump, expected, srv = planted_site
+    files, dirs, stats, lister = walk(site_config(url_for(protocol, srv, site_dir), dump,
+                                                  root=expected.root))
+    disk_files, disk_dirs = disk_view(site_dir, expected.root)
+    assert stats.errors == {} and stats.retries == 0
+    assert dirs == disk_dirs
+    assert files == disk_files  # names, sizes and mtimes
+    # every empty directory was listed twice before it was believed
+    empty = sum(1 for d in disk_dirs if not os.listdir(site_dir / d.lstrip("/")))
+    assert empty > 0 and lister.empty == {"confirmed": empty}
+
+
+@pytest.mark.parametrize("protocol", ["root", "http"])
+def test_denied_directory_is_unlisted_with_no_false_findings(planted_site, protocol):
+    site_dir, dump, expected, srv = planted_site
+    denied = block_dir_with_missing(expected, site_dir)
+    path = site_dir / denied.lstrip("/")
+    os.chmod(path, 0)  # the server runs as user xrootd: this really denies the listing
+    try:
+        found, result = check(site_config(url_for(protocol, srv, site_dir), dump,
+                                          root=expected.root, retries=1))
+    finally:
+        os.chmod(path, 0o755)
+    assert found == planted(expected, below=denied)
+    assert dict(result.walk.errors) == {"permission_denied": 1}
+    assert result.walk.failures[0][0] == denied
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_errors_are_classified(planted_site, protocol):
+    site_dir, _dump, expected, srv = planted_site
+    lister = lister_for(site_config(url_for(protocol, srv, site_dir), root=expected.root))
+    a_file = sorted(set(expected.orphan))[0]
+    cases = [("/store/no/such/dir", ErrorKind.NOT_FOUND), (a_file, ErrorKind.OTHER)]
+    for lfn, kind in cases:
+        with pytest.raises(ListingError) as err:
+            lister.list_dir(lfn, 5)
+        assert err.value.kind is kind, (lfn, err.value.message)
+        assert lfn in err.value.message
+
+
+@pytest.mark.parametrize("protocol", ["root", "http"])
+def test_unreachable_server_fails_check_with_one_line(planted_site, protocol):
+    site_dir, _dump, expected, srv = planted_site
+    url = url_for(protocol, srv, site_dir)
+    srv.stop()
+    lister = lister_for(site_config(url, root=expected.root))
+    started = time.monotonic()
+    with pytest.raises(ConsistencyError) as err:
+        lister.check()
+    assert time.monotonic() - started < 10
+    message = str(err.value)
+    assert "\n" not in message and "T2_GFAL" in message and "connection" in message
+
+
+def test_hung_http_server_gives_timeouts_on_time(planted_site):
+    site_dir, dump, expected, srv = planted_site
+    site = site_config(srv.http_url, dump, root=expected.root, timeout=2, retries=0, threads=4)
+    lister = lister_for(site)
+    lister.check()
+    srv.pause()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ListingError) as err:
+            lister.list_dir(expected.root, 2)
+    finally:
+        srv.resume()
+    assert err.value.kind is ErrorKind.TIMEOUT
+    assert 1.5 < time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("url", ["/data/site", "ftp://host/x", "file://relative/path"])
+def test_url_gfal2_cannot_list_is_a_config_error(url):
+    with pytest.raises(ConfigError) as err:
+        lister_for(site_config(url))
+    assert "T2_GFAL.url" in str(err.value)
+
+
+def test_contexts_are_renewed(planted_site):
+    site_dir, dump, expected, srv = planted_site
+    site = site_config(srv.http_url, dump, root=expected.root, threads=2, gfal_context_renew=3)
+    files, dirs, stats, lister = walk(site)
+    assert stats.errors == {}
+    # one per thread per three directories, plus one per confirmed-empty re-list
+    assert lister.contexts.created >= len(dirs) / 3
+
+
+def test_credentials_go_to_gfal2_and_never_to_the_log(planted_site, tmp_path, caplog):
+    site_dir, dump, expected, srv = planted_site
+    secret = "eyJ-secret-token-" + str(random.randrange(1 << 60))
+    token = tmp_path / "token"
+    token.write_text(secret + "\n")
+    site = site_config(srv.http_url, dump, root=expected.root, gfal_token_file=str(token),
+                       gfal_options=[f"HTTP PLUGIN:X-SECRET-NOT-AN-OPTION={secret}"])
+    caplog.set_level(logging.DEBUG)
+    files, _dirs, stats, lister = walk(site)
+    assert stats.errors == {} and files == disk_view(site_dir, expected.root)[0]
+    ctx = lister.contexts.get()
+    assert ctx.cred_get("BEARER", srv.http_url + "/store")[0] == secret
+    assert ctx.get_opt_string("HTTP PLUGIN", "X-SECRET-NOT-AN-OPTION") == secret
+    assert secret not in caplog.text and secret not in repr(lister.settings)
+    assert "PROPFIND" not in caplog.text  # gfal2's own chatter stays at warnings under -vv
+
+
+def test_unreadable_credential_and_bad_option_are_named(tmp_path):
+    site = site_config("file:///", gfal_token_file=str(tmp_path / "absent"))
+    with pytest.raises(ConsistencyError) as err:
+        lister_for(site).check()
+    assert "T2_GFAL.gfal_token_file" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        lister_for(site_config("file:///", gfal_options=["no-group-secretvalue"]))
+    assert "gfal_options" in str(err.value) and "secretvalue" not in str(err.value)
