@@ -36,7 +36,8 @@ CORE_KEYS: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "max_orphan_fraction": ((int, float), 0.05, "safety gate: most orphans, as a fraction of inventory files"),
     "reporters": ((list,), [], "reporters called after the check, besides the result files"),
     "output": ((str,), "results", "directory for result files"),
-    "state_dir": ((str,), "state", "directory for run history, locks and site state"),
+    "state_dir": ((str,), "state", "directory for run history, locks and site state "
+                  "(relative: to the config file's directory)"),
     "history_url": ((str,), "", "run-history database URL (default: SQLite under state_dir)"),
     "race_free": ((bool,), True, "read the inventory before and after the listing (three-list method)"),
     "confirm_missing_runs": ((int,), 2, "consecutive runs a file must be missing before acting"),
@@ -167,8 +168,17 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
                 "confirm_orphan_days"):
         values[key] = float(values[key])
     values["root"] = "/" + values["root"].strip("/") if values["root"] != "/" else "/"
+    values["state_dir"] = _beside(values["state_dir"], path)
     options = {k: v for k, v in raw.items() if k not in CORE_KEYS}
     return SiteConfig(name=name, options=options, source=path, **values)
+
+
+def _beside(directory: str, config_path: str) -> str:
+    """A relative state_dir belongs to the config file (the site's history and locks must
+    not depend on where the command was started), else to the working directory."""
+    if os.path.isabs(directory) or not os.path.isfile(config_path):
+        return directory
+    return os.path.join(os.path.dirname(os.path.abspath(config_path)), directory)
 
 
 def load(path: str | None = None) -> Config:
