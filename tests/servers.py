@@ -103,6 +103,27 @@ def _terminate(proc: subprocess.Popen | None, timeout: float = 5.0) -> None:
         pass
 
 
+def _thread_states(pid: int) -> list[str]:
+    states = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            states.append(task.joinpath("stat").read_text().rpartition(")")[2].split()[0])
+        except (OSError, IndexError):
+            pass
+    return states
+
+
+def _wait_stopped(pid: int, stopped: bool, timeout: float = 5.0) -> None:
+    """Wait until all threads of pid are stopped (state T) or none is."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = _thread_states(pid)
+        if stopped == bool(states and all(s in "Tt" for s in states)) or not states:
+            return
+        time.sleep(0.01)
+    raise RuntimeError(f"pid {pid}: threads not {'stopped' if stopped else 'running'}: {states}")
+
+
 def ensure_user(name: str = XROOTD_USER) -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(name)
@@ -257,13 +278,16 @@ class XrootdServer:
         return self.start(timeout)
 
     def pause(self) -> None:
-        """SIGSTOP: connections stay open but nothing is answered (a hung server)."""
+        """SIGSTOP: connections stay open but nothing is answered (a hung server). Returns
+        once every thread is stopped (signal delivery is asynchronous)."""
         assert self.proc and self.proc.poll() is None, "xrootd is not running"
         self.proc.send_signal(signal.SIGSTOP)
+        _wait_stopped(self.proc.pid, True)
 
     def resume(self) -> None:
         assert self.proc and self.proc.poll() is None, "xrootd is not running"
         self.proc.send_signal(signal.SIGCONT)
+        _wait_stopped(self.proc.pid, False)
 
     @property
     def running(self) -> bool:
