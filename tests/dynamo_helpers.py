@@ -120,9 +120,10 @@ def _age_tree(site_dir: Path, top: str) -> None:
 
 
 def build_world(tmp: Path, db, *, seed: int = 11, n_files: int = 600, queue="subscriptions",
-                extra: dict | None = None) -> World:
+                extra: dict | None = None, **generate) -> World:
+    """``extra``: more site-config keys; ``generate``: more sitegen.generate arguments."""
     site_dir, dump = tmp / "site", tmp / "inventory.txt"
-    exp = sitegen.generate(site_dir, dump, seed=seed, n_files=n_files)
+    exp = sitegen.generate(site_dir, dump, seed=seed, n_files=n_files, **generate)
     conn = db.connect()
     create_schema(conn)
     f = _Filler(conn)

@@ -52,7 +52,7 @@ class Writer:
 
     def write(self, kind: str, items: list, write_batch) -> None:
         """``write_batch(cursor, batch, now) -> Counter`` for each batch, in a transaction."""
-        self.progress.total[kind] = self.progress.total.get(kind, 0) + len(items)
+        self.progress.total.setdefault(kind, len(items))
         counts = self.progress.counts.setdefault(kind, collections.Counter(
             queued=0, requeued=0, already=0))
         batches = list(chunks(items, self.settings.batch_size))

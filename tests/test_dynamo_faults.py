@@ -1,0 +1,91 @@
+"""The Dynamo backend when the database goes away, and its configuration errors."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from dynamo_helpers import (SITE, build_world, expected_rows, result_lists, run_cli,
+                            table_rows)
+
+MANY = {"max_orphan": 100000, "max_orphan_fraction": 1.0, "max_missing_fraction": 1.0,
+        "dynamo_batch_size": 1}
+
+
+def kill_when(db, table: str, rows: int, restart_after: float | None, timeout: float = 60):
+    """In a thread: SIGKILL the database once ``table`` holds ``rows`` rows (the reporter is
+    then mid-way), and start it again ``restart_after`` seconds later (None: leave it down)."""
+    state = {"killed": False}
+
+    def watch():
+        conn = db.connect()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with conn.cursor() as cur:
+                cur.execute(f"SELECT COUNT(*) FROM {table}")
+                if cur.fetchone()[0] >= rows:
+                    break
+            time.sleep(0.002)
+        else:
+            return
+        db.kill()
+        state["killed"] = True
+        if restart_after is not None:
+            time.sleep(restart_after)
+            db.start()
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread, state
+
+
+def test_database_killed_mid_report_and_back_loses_and_duplicates_nothing(tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server, n_orphan=400, extra=MANY)
+    start = len(world.seeded["file_pre_subscriptions"])
+    thread, state = kill_when(mariadb_server, "file_pre_subscriptions", start + 30, 1.0)
+    res = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
+    thread.join(30)
+    assert state["killed"]
+    assert res.returncode == 0, res.stderr
+    assert "connection lost" in res.stderr
+    assert result_lists(world.output)["orphan"] == world.orphan
+    assert table_rows(mariadb_server.connect()) == expected_rows(world, "subscriptions")
+
+
+def test_database_gone_for_good_fails_saying_what_was_queued_then_a_rerun_completes(
+        tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server, n_orphan=400, queue="registry",
+                        extra={**MANY, "dynamo_reconnect_seconds": 1})
+    thread, state = kill_when(mariadb_server, "deletion_queue", 25, None)
+    res = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
+    thread.join(30)
+    assert state["killed"]
+    assert res.returncode == 1
+    last = res.stderr.strip().splitlines()[-1]
+    assert "connection lost and not restored" in last
+    assert f"deletions: " in last and f"of {len(world.deletions)} written" in last
+    assert f"transfers: 0 of {len(world.transfers)} written" in last
+    record = json.loads((world.output / f"{SITE}_dynamo.json").read_text())
+    assert record["status"] == "failed"
+    written = sum(record["written"]["deletions"].values())
+    assert written >= 25
+    assert record["not_written"]["deletions"] == world.deletions[written:]
+    assert len(record["not_written"]["transfers"]) == len(world.transfers)
+
+    mariadb_server.start()
+    conn = mariadb_server.connect()
+    rows = table_rows(conn)["deletion_queue"]
+    assert len(rows) == len(set(rows)) == written  # the batches written are whole, once
+    res = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
+    assert res.returncode == 0, res.stderr
+    assert table_rows(conn) == expected_rows(world, "registry")
+
+
+def test_database_down_at_start_is_one_line_exit_1(tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server)
+    mariadb_server.kill()
+    res = run_cli("run", "--site", SITE, "--config", world.config, db=mariadb_server)
+    assert res.returncode == 1
+    assert res.stderr.strip().splitlines()[-1].startswith("consistency: error: dynamo database")
+    assert "cannot connect" in res.stderr
+    assert not (world.output / f"{SITE}_summary.json").exists()
