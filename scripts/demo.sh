@@ -50,7 +50,7 @@ demo = sys.argv[1]
 exp = json.load(open(f"{demo}/expected.json"))
 ok = True
 for kind in ("missing", "orphan", "size_mismatch", "empty_dirs"):
-    files = glob.glob(f"{demo}/results/*_{kind}.txt")
+    files = glob.glob(f"{demo}/results/DEMO_{kind}.txt")
     if not files:
         print(f"  {kind:14} planted {len(exp[kind]):5}   (no result file)")
         continue
