@@ -103,9 +103,10 @@ class GfalLister:
                 return listing
         self._count("unconfirmed")
         self.contexts.renew()
-        raise ListingError(ErrorKind.TIMEOUT, f"{url}: empty listing after {took:.0f}s: gfal2 "
-                                              f"gives up waiting at {xrootd_env.GFAL_XROOTD_WAIT:g}s "
-                                              f"and returns nothing, so it is not believed")
+        message = (f"{url}: empty listing after {took:.0f}s: gfal2 gives up waiting at "
+                   f"{xrootd_env.GFAL_XROOTD_WAIT:g}s and returns nothing, so it is not believed")
+        log.warning("%s", message)
+        raise ListingError(ErrorKind.TIMEOUT, message)
 
     def _kind(self, exc) -> ErrorKind:
         return classify(exc.code, exc.message, trust_code=self.scheme not in urls.XROOTD_SCHEMES)

@@ -1,0 +1,68 @@
+"""Done-when of the gfal backend: ``consistency run --lister gfal`` reports exactly the planted
+findings of a freshly generated site over file://, root:// and http:// URLs."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from gfal_helpers import (PROTOCOLS, SITE, _keep_xrd_environment, consistency, generate,  # noqa: F401
+                          planted, results, summary, url_for, write_config)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_run_reports_exactly_the_planted_findings(tmp_path, xrootd_server, protocol):
+    seed = random.randrange(1 << 30)
+    site_dir, dump, expected = generate(tmp_path, seed=seed, n_files=1500)
+    srv = xrootd_server(site_dir)
+    cfg = write_config(tmp_path / "consistency.toml", "file:///nowhere", dump, root=expected.root,
+                       lister="posix")  # the command line picks the lister and URL
+    out = tmp_path / "out"
+    proc = consistency("run", "--site", SITE, "--config", cfg, "--lister", "gfal",
+                       "--url", url_for(protocol, srv, site_dir), "--output", out)
+    assert proc.returncode == 0, (seed, proc.stdout, proc.stderr)
+    assert results(out) == planted(expected), f"seed {seed}"
+    info = summary(out)
+    assert info["backends"]["lister"] == "gfal"
+    assert info["listing"]["files"] == expected.n_remote and info["errors"] == {}
+
+
+def test_legacy_srm_site_is_listed_by_gfal(tmp_path, xrootd_server):
+    """An upstream ``consistency_config.json`` with ``AccessMethod = SRM`` and the site's
+    backend URL (here the XrdHttp endpoint standing in for an SRM door)."""
+    seed = random.randrange(1 << 30)
+    site_dir, dump, expected = generate(tmp_path, seed=seed, n_files=400)
+    srv = xrootd_server(site_dir)
+    legacy = {"RootPath": expected.root, "IgnoreDirectories": list(expected.ignore),
+              "NumThreads": 4, "Timeout": 5, "Retries": 1,
+              "AccessMethod": {SITE: "SRM"}, "Redirectors": {SITE: srv.http_url + "/"}}
+    cfg = tmp_path / "consistency_config.json"
+    cfg.write_text(json.dumps(legacy))
+    out = tmp_path / "out"
+    proc = consistency("run", "--site", SITE, "--config", cfg, "--inventory", "dump",
+                       "--inventory-url", dump, "--output", out)
+    assert proc.returncode == 0, (seed, proc.stdout, proc.stderr)
+    assert summary(out)["backends"]["lister"] == "gfal"
+    assert results(out) == planted(expected), f"seed {seed}"
+
+
+def test_config_check_knows_the_gfal_keys(tmp_path):
+    cfg = write_config(tmp_path / "c.toml", "https://se.example.org:8443/cms", "inv.txt",
+                       gfal_context_renew=50, gfal_options=["HTTP PLUGIN:INSECURE=true"],
+                       gfal_x509_proxy="/tmp/x509up_u0")
+    proc = consistency("config", "check", "--config", cfg)
+    assert proc.returncode == 0, proc.stderr
+    cfg.write_text(cfg.read_text() + "gfal_contxt_renew = 5\n")
+    proc = consistency("config", "check", "--config", cfg)
+    assert proc.returncode == 2 and "gfal_contxt_renew" in proc.stderr
+
+
+def test_bad_url_is_a_usage_error_before_any_output(tmp_path):
+    site_dir, dump, expected = generate(tmp_path, seed=1, n_files=50)
+    cfg = write_config(tmp_path / "c.toml", "ftp://se.example.org/cms", dump, root=expected.root)
+    out = tmp_path / "out"
+    proc = consistency("run", "--site", SITE, "--config", cfg, "--output", out)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and f"sites.{SITE}.url" in proc.stderr
+    assert not out.exists()
