@@ -117,3 +117,14 @@ def test_invalidate_refuses_a_result_whose_gates_failed(tmp_path, mariadb_server
     assert res.returncode == 1
     assert "safety gates" in res.stderr and "max_missing" in res.stderr
     assert table_rows(mariadb_server.connect())["local_invalidations"] == []
+
+
+def test_invalidate_takes_only_files_confirmed_over_runs(tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server, extra={"confirm_missing_runs": 2})
+    conn = mariadb_server.connect()
+    for run, want in ((1, []), (2, sorted((SITE, lfn) for lfn in world.missing))):
+        assert run_cli("run", "--site", SITE, "--config", world.config,
+                       db=mariadb_server).returncode == 0
+        res = run_cli("invalidate", "--site", SITE, "--config", world.config, db=mariadb_server)
+        assert res.returncode == 0, res.stderr
+        assert table_rows(conn)["local_invalidations"] == want, f"after run {run}"

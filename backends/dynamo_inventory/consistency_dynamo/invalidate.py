@@ -1,8 +1,11 @@
 """``consistency invalidate --site S``: record a site's confirmed missing files in Dynamo's
 ``local_invalidations``.
 
-Until the run history exists, "confirmed" means: the latest result in the output
-directory, whose summary says the check completed and every safety gate passed.
+"Confirmed" is the core's confirmation over runs (``confirm_missing_runs`` consecutive
+complete runs, see :mod:`consistency_core.confirm`), as the latest result in the output
+directory records it in ``SITE_confirmed_missing.txt``, and only when that result's summary
+says the check completed and every safety gate passed. A result written by a core without
+run history has no confirmed list; its ``SITE_missing.txt`` is used then.
 """
 from __future__ import annotations
 
@@ -39,14 +42,16 @@ def confirmed_missing(output: str, site: str) -> list[str]:
         reasons = "; ".join(gates.get("reasons") or []) or "unknown"
         raise ConsistencyError(f"{paths['summary']}: the latest check of {site} did not pass "
                                f"the safety gates ({reasons}): nothing to invalidate")
+    confirmed = summary.get("confirmed")
+    key = "confirmed_missing" if confirmed is not None and "confirmed_missing" in paths else "missing"
+    expected = (confirmed if key == "confirmed_missing" else summary.get("counts") or {}).get("missing")
     try:
-        with open(paths["missing"], encoding="utf-8", errors="surrogateescape") as fh:
+        with open(paths[key], encoding="utf-8", errors="surrogateescape") as fh:
             lfns = [line.rstrip("\n") for line in fh if line.strip()]
     except OSError as exc:
-        raise ConsistencyError(f"{paths['missing']}: cannot read: {exc.strerror}") from None
-    expected = (summary.get("counts") or {}).get("missing")
+        raise ConsistencyError(f"{paths[key]}: cannot read: {exc.strerror}") from None
     if expected is not None and expected != len(lfns):
-        raise ConsistencyError(f"{paths['missing']}: holds {len(lfns)} files but the summary "
+        raise ConsistencyError(f"{paths[key]}: holds {len(lfns)} files but the summary "
                                f"says {expected}: the result is inconsistent")
     return lfns
 
