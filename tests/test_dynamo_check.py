@@ -3,9 +3,13 @@ MariaDB with the Dynamo schema and a generated site tree."""
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
+from consistency_core import load_config
 from dynamo_helpers import (SITE, build_world, expected_rows, result_lists, run_cli,
                             table_rows, write_config)
 
@@ -81,3 +85,55 @@ def test_each_protection_can_be_switched_off(tmp_path, mariadb_server):
                       db=mariadb_server)
         assert res.returncode == 0, res.stderr
         assert result_lists(out)["orphan"] == sorted(world.orphan + lfns), rule
+
+
+def test_act_through_a_local_xrootd_server(mariadb_server, xrootd_server):
+    # outside pytest's tmp_path: the server runs as user xrootd and must reach the tree
+    tmp = Path(tempfile.mkdtemp(prefix="dynamo-xrd-"))
+    try:
+        world = build_world(tmp, mariadb_server)
+        srv = xrootd_server(world.site_dir)
+        raw = dict(load_config(str(world.config)).sites[SITE], lister="xrootd", url=srv.url)
+        write_config(world.config, raw)
+        res = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
+        assert res.returncode == 0, res.stderr
+        check_findings(world)
+        assert table_rows(mariadb_server.connect()) == expected_rows(world, "subscriptions")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.parametrize("queue", ["subscriptions", "registry"])
+def test_done_rows_are_requeued_and_operator_decisions_left_alone(tmp_path, mariadb_server, queue):
+    world = build_world(tmp_path, mariadb_server, queue=queue)
+    orphan = next(o for o in world.orphan if o in world.file_ids)  # one with a files row
+    missing = sorted(world.transfers)[0]
+    source = world.transfers[missing]
+    conn = mariadb_server.connect()
+    with conn.cursor() as cur:
+        if queue == "registry":
+            cur.execute("INSERT INTO deletion_queue (file, site, status) VALUES (%s, %s, 'done')",
+                        (orphan, SITE))
+            cur.execute("INSERT INTO transfer_queue (file, site_from, site_to, status)"
+                        " VALUES (%s, %s, %s, 'failed')", (missing, source, SITE))
+        else:
+            cur.execute("INSERT INTO file_subscriptions (file_id, site_id, status, created,"
+                        " `delete`) VALUES (%s, %s, 'done', NOW(), 1)",
+                        (world.file_ids[orphan], world.site_id))
+            cur.execute("INSERT INTO file_subscriptions (file_id, site_id, status, created,"
+                        " `delete`) VALUES (%s, %s, 'cancelled', NOW(), 0)",
+                        (world.file_ids[missing], world.site_id))
+    res = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
+    assert res.returncode == 0, res.stderr
+    want = expected_rows(world, queue)  # the done deletion is back to new: same rows
+    if queue == "registry":
+        want["transfer_queue"].remove((missing, source, SITE, "new"))
+        want["transfer_queue"] = sorted(want["transfer_queue"] + [(missing, source, SITE, "failed")])
+    else:
+        row = (world.file_ids[missing], world.site_id, "new", 0)
+        want["file_subscriptions"].remove(row)
+        want["file_subscriptions"] = sorted(want["file_subscriptions"] + [row[:2] + ("cancelled", 0)])
+    assert table_rows(conn) == want
+    record = json.loads((world.output / f"{SITE}_dynamo.json").read_text())
+    assert record["written"]["deletions"]["requeued"] == 1
+    assert record["written"]["transfers"]["already"] == 1

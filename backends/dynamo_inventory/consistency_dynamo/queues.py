@@ -52,12 +52,13 @@ def registry_transfers(cur, site: str, items: list[tuple[str, str]], now) -> col
                 f" AND file IN ({in_list(lfns)}) FOR UPDATE", [site, *lfns])
     rows = cur.fetchall()
     pending = {lfn for lfn, _src, status in rows if status not in (DONE, "failed")}
-    finished = {(lfn, src) for lfn, src, status in rows if status in (DONE, "failed")}
+    status_of = {(lfn, src): status for lfn, src, status in rows}
     fresh, redo = [], []
     for lfn, src in items:
-        if lfn in pending:
-            counts["already"] += 1
-        elif (lfn, src) in finished:
+        status = status_of.get((lfn, src))
+        if lfn in pending or (status is not None and status != DONE):
+            counts["already"] += 1  # pending, or failed from this source: left alone
+        elif status == DONE:
             redo.append((now, lfn, src, site))
         else:
             fresh.append((lfn, src, site, now))
