@@ -53,6 +53,54 @@ class World:
         return sorted(self.orphan) + list(self.empty_dirs)
 
 
+# The tables as the issue lists them and nothing more (no created/start columns in the
+# registry queues, no unique key on local_invalidations), in MyISAM like Dynamo's own: the
+# backend must work on an installation's tables, not only on its own schema.sql.
+MINIMAL_SCHEMA = """
+CREATE TABLE sites (id int unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, name varchar(32) NOT NULL,
+  host varchar(64) NOT NULL DEFAULT '', storage_type ENUM('disk','mss','buffer','unknown') NOT NULL,
+  backend varchar(64) NOT NULL DEFAULT '', status ENUM('ready','waitroom','morgue','unknown') NOT NULL);
+CREATE TABLE datasets (id int unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, name varchar(512) NOT NULL,
+  status ENUM('UNKNOWN','DELETED','DEPRECATED','INVALID','PRODUCTION','VALID','IGNORED') NOT NULL);
+CREATE TABLE blocks (id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, dataset_id int unsigned NOT NULL,
+  name varchar(128) NOT NULL, size bigint NOT NULL DEFAULT 0, num_files int NOT NULL DEFAULT 0,
+  is_open tinyint NOT NULL DEFAULT 0, last_update datetime NOT NULL DEFAULT '2000-01-01');
+CREATE TABLE files (id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, block_id bigint unsigned NOT NULL,
+  size bigint NOT NULL, name varchar(512) NOT NULL, KEY (block_id), KEY (name));
+CREATE TABLE block_replicas (block_id bigint unsigned NOT NULL, site_id int unsigned NOT NULL,
+  group_id int unsigned NOT NULL, is_custodial tinyint NOT NULL DEFAULT 0, last_update datetime NOT NULL,
+  is_complete tinyint NOT NULL, PRIMARY KEY (block_id, site_id));
+CREATE TABLE block_replica_files (block_id bigint unsigned NOT NULL, site_id int unsigned NOT NULL,
+  file_id bigint unsigned NOT NULL);
+CREATE TABLE dataset_replicas (dataset_id int unsigned NOT NULL, site_id int unsigned NOT NULL,
+  growing tinyint NOT NULL DEFAULT 0, group_id int unsigned NOT NULL DEFAULT 0);
+CREATE TABLE `groups` (id int unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, name varchar(32) NOT NULL);
+CREATE TABLE file_subscriptions (id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  file_id bigint unsigned NOT NULL, site_id int unsigned NOT NULL,
+  status ENUM('new','inbatch','done','retry','held','cancelled') NOT NULL, created datetime NOT NULL,
+  last_update datetime DEFAULT NULL, `delete` tinyint unsigned NOT NULL,
+  hold_reason ENUM('no_source','all_failed','site_unavailable') DEFAULT NULL,
+  UNIQUE KEY (file_id, site_id, `delete`));
+CREATE TABLE file_pre_subscriptions (file_name varchar(512) NOT NULL, site_name varchar(32) NOT NULL,
+  created datetime NOT NULL, `delete` tinyint unsigned NOT NULL);
+CREATE TABLE deletion_queue (reqid int unsigned NOT NULL DEFAULT 0, file varchar(512) NOT NULL,
+  site varchar(32) NOT NULL, status ENUM('new','done','failed') NOT NULL, UNIQUE KEY (file, site));
+CREATE TABLE transfer_queue (reqid int unsigned NOT NULL DEFAULT 0, file varchar(512) NOT NULL,
+  site_from varchar(32) NOT NULL, site_to varchar(32) NOT NULL, status ENUM('new','done','failed') NOT NULL,
+  UNIQUE KEY (file, site_from, site_to));
+CREATE TABLE local_invalidations (site varchar(32) NOT NULL, lfn varchar(512) NOT NULL);
+"""
+
+
+def create_minimal_schema(conn) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SET SESSION default_storage_engine = MyISAM")
+        for statement in MINIMAL_SCHEMA.split(";"):
+            if statement.strip():
+                cur.execute(statement)
+    conn.commit()
+
+
 def dataset_of(lfn: str) -> str:
     """The test's own reading of the CMS convention (kept apart from the backend's)."""
     _e, _store, _type, era, primary, tier, processed = lfn.split("/")[:7]
@@ -120,12 +168,13 @@ def _age_tree(site_dir: Path, top: str) -> None:
 
 
 def build_world(tmp: Path, db, *, seed: int = 11, n_files: int = 600, queue="subscriptions",
-                extra: dict | None = None, **generate) -> World:
-    """``extra``: more site-config keys; ``generate``: more sitegen.generate arguments."""
+                extra: dict | None = None, minimal: bool = False, **generate) -> World:
+    """``extra``: more site-config keys; ``minimal``: the issue's bare tables (MyISAM) instead
+    of schema.sql; ``generate``: more sitegen.generate arguments."""
     site_dir, dump = tmp / "site", tmp / "inventory.txt"
     exp = sitegen.generate(site_dir, dump, seed=seed, n_files=n_files, **generate)
     conn = db.connect()
-    create_schema(conn)
+    (create_minimal_schema if minimal else create_schema)(conn)
     f = _Filler(conn)
     target = f.site(SITE)
     disk, tape = f.site(DISK), f.site(TAPE, storage="mss")

@@ -137,3 +137,18 @@ def test_done_rows_are_requeued_and_operator_decisions_left_alone(tmp_path, mari
     record = json.loads((world.output / f"{SITE}_dynamo.json").read_text())
     assert record["written"]["deletions"]["requeued"] == 1
     assert record["written"]["transfers"]["already"] == 1
+
+
+@pytest.mark.parametrize("queue", ["subscriptions", "registry"])
+def test_tables_with_only_the_listed_columns(tmp_path, mariadb_server, queue):
+    world = build_world(tmp_path, mariadb_server, queue=queue, minimal=True)
+    for _ in range(2):
+        res = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
+        assert res.returncode == 0, res.stderr
+        check_findings(world)
+        assert table_rows(mariadb_server.connect()) == expected_rows(world, queue)
+    for _ in range(2):
+        res = run_cli("invalidate", "--site", SITE, "--config", world.config, db=mariadb_server)
+        assert res.returncode == 0, res.stderr
+    assert table_rows(mariadb_server.connect())["local_invalidations"] == \
+        sorted((SITE, lfn) for lfn in world.missing)

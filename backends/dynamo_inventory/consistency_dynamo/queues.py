@@ -3,6 +3,9 @@ a row already there (pending) is left alone, a finished one (``done``) is set ba
 ``new``, and only what is absent is inserted. Operators' decisions (``cancelled``,
 ``held``, ``failed``...) are left alone too.
 
+Only the columns the issue's schema names are written (the registry queues' ``created``,
+``start``... are left to their defaults), so that older installations' tables work too.
+
 Each function works on one batch inside the caller's transaction and returns how many
 items it ``queued`` (inserted), ``requeued`` (done -> new) and found ``already`` queued.
 """
@@ -33,11 +36,11 @@ def registry_deletions(cur, site: str, lfns: list[str], now) -> collections.Coun
     fresh = [lfn for lfn in lfns if lfn not in existing]
     redo = [lfn for lfn in lfns if existing.get(lfn) == DONE]
     if fresh:
-        cur.executemany("INSERT INTO deletion_queue (reqid, file, site, status, created)"
-                        " VALUES (0, %s, %s, 'new', %s)", [(lfn, site, now) for lfn in fresh])
+        cur.executemany("INSERT INTO deletion_queue (reqid, file, site, status)"
+                        " VALUES (0, %s, %s, 'new')", [(lfn, site) for lfn in fresh])
     if redo:
-        cur.executemany("UPDATE deletion_queue SET status = 'new', created = %s"
-                        " WHERE file = %s AND site = %s", [(now, lfn, site) for lfn in redo])
+        cur.executemany("UPDATE deletion_queue SET status = 'new'"
+                        " WHERE file = %s AND site = %s", [(lfn, site) for lfn in redo])
     counts.update(queued=len(fresh), requeued=len(redo),
                   already=len(lfns) - len(fresh) - len(redo))
     return counts
@@ -59,14 +62,14 @@ def registry_transfers(cur, site: str, items: list[tuple[str, str]], now) -> col
         if lfn in pending or (status is not None and status != DONE):
             counts["already"] += 1  # pending, or failed from this source: left alone
         elif status == DONE:
-            redo.append((now, lfn, src, site))
+            redo.append((lfn, src, site))
         else:
-            fresh.append((lfn, src, site, now))
+            fresh.append((lfn, src, site))
     if fresh:
-        cur.executemany("INSERT INTO transfer_queue (reqid, file, site_from, site_to, status,"
-                        " created) VALUES (0, %s, %s, %s, 'new', %s)", fresh)
+        cur.executemany("INSERT INTO transfer_queue (reqid, file, site_from, site_to, status)"
+                        " VALUES (0, %s, %s, %s, 'new')", fresh)
     if redo:
-        cur.executemany("UPDATE transfer_queue SET status = 'new', created = %s"
+        cur.executemany("UPDATE transfer_queue SET status = 'new'"
                         " WHERE file = %s AND site_from = %s AND site_to = %s", redo)
     counts.update(queued=len(fresh), requeued=len(redo))
     return counts
