@@ -23,6 +23,9 @@ def _fail(exc: ConsistencyError):
     sys.exit(exc.exit_code)
 
 
+_plugin_error: ConsistencyError | None = None
+
+
 class Group(click.Group):
     def invoke(self, ctx):
         try:
@@ -37,6 +40,8 @@ class Group(click.Group):
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors in the log.")
 def main(verbose, quiet):
     """Storage consistency checks: list a site, compare it with the catalog, report."""
+    if _plugin_error is not None:
+        _fail(_plugin_error)
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -203,7 +208,10 @@ def config_check(config_path):
 
 cli_ops.register(main)  # history, findings, status, report
 
-plugins.call("register_commands", cli=main)  # subcommands contributed by plugins
+try:
+    plugins.call("register_commands", cli=main)  # subcommands contributed by plugins
+except ConsistencyError as exc:  # a broken plugin: reported by main(), in one line
+    _plugin_error = exc
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import attrs
 import pluggy
 
 from . import hookspecs
-from .model import ConfigError
+from .model import ConfigError, ConsistencyError
 
 KINDS = ("lister", "inventory", "reporter")
 
@@ -29,8 +29,20 @@ class Backend:
 def manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("consistency")
     pm.add_hookspecs(hookspecs)
+    _import_entry_points()
     pm.load_setuptools_entrypoints("consistency")
     return pm
+
+
+def _import_entry_points() -> None:
+    """Import every plugin first, so a broken one is named in one line, not a traceback."""
+    for ep in importlib.metadata.entry_points(group="consistency"):
+        try:
+            ep.load()
+        except Exception as exc:
+            dist = ep.dist.name if ep.dist else "unknown distribution"
+            raise ConsistencyError(f"plugin {ep.name!r} ({dist}) cannot be loaded: "
+                                   f"{type(exc).__name__}: {exc}") from None
 
 
 def _collect(kind: str) -> dict[str, Backend]:

@@ -91,3 +91,15 @@ def test_signal_stops_the_walk_cleanly(tmp_path, plugin_env, signum):
     assert set(got["missing"]) <= set(expected["missing"])
     assert set(got["orphan"]) <= set(expected["orphan"])
     assert "interrupted" in stdout
+
+
+def test_broken_plugin_is_named_in_one_line(tmp_path):
+    target = tmp_path / "broken_site"
+    dist = target / "consistency_broken-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: consistency-broken\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[consistency]\nbroken = consistency_broken_mod\n")
+    (target / "consistency_broken_mod.py").write_text("raise ImportError('needs libfoo')\n")
+    proc = consistency("plugins", env={"PYTHONPATH": str(target)}, check_rc=1)
+    assert proc.stderr.strip() == ("consistency: error: plugin 'broken' (consistency-broken) "
+                                   "cannot be loaded: ImportError: needs libfoo")
