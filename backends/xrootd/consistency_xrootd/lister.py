@@ -175,13 +175,14 @@ def to_listing(path: str, st: dict, response) -> Listing:
     if response is None:
         raise ListingError(ErrorKind.OTHER, f"{path}: ok answer without a listing")
     files, dirs = [], []
+    add_file, add_dir = files.append, dirs.append
     for entry in response["dirlist"]:
         name, info = entry["name"], entry["statinfo"]
         if info is None or "/" in name:
             raise ListingError(ErrorKind.OTHER, f"{path}: incomplete answer (entry {name!r})")
         flags = info["flags"]
         if flags & IS_DIR:
-            dirs.append(DirEntry(name, float(info["mtime"])))
+            add_dir(DirEntry(name, info["mtime"]))
         elif not flags & NOT_FILE_OR_DIR:
-            files.append(FileEntry(name, info["size"], float(info["mtime"])))
+            add_file(FileEntry(name, info["size"], info["mtime"]))
     return Listing(files, dirs)

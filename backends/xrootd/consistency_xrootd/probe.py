@@ -1,16 +1,19 @@
 """Start-up probe: which doors answer, and do they agree on the top directories?
 
-Every door is asked for every top directory at once (names only, no stat). A door that
+Every door is asked for every top directory at once (with stat). A door that
 cannot answer is dropped; if none can, or a top directory does not exist, the run stops
 with one line before anything is listed or written: listing a wrong path prefix would
 otherwise report the whole catalog missing. A door whose answer differs from the first
-door's serves another namespace and is dropped with a warning (spreading requests over
-it would invent missing files and orphans).
+door (names, types and mtimes of the entries) serves another namespace and is dropped with a
+warning: spreading requests over it would invent missing files and orphans. (On a live site
+an entry may change between two probes a few milliseconds apart; that only drops a door.)
 """
 from __future__ import annotations
 
 import logging
 import threading
+
+from XRootD.client.flags import DirListFlags, StatInfoFlags
 
 from consistency_core import ConsistencyError, ErrorKind
 
@@ -19,8 +22,17 @@ from . import status
 log = logging.getLogger("consistency.xrootd")
 
 
+def _entries(response) -> list[tuple]:
+    out = []
+    for e in response["dirlist"]:
+        info = e["statinfo"] or {}
+        out.append((e["name"], bool(info.get("flags", 0) & StatInfoFlags.IS_DIR),
+                    info.get("mtime")))
+    return sorted(out)
+
+
 def _ask_all(doors, tops, timeout: int) -> dict:
-    """{(door, top): (status, names or None)} from concurrent dirlist requests."""
+    """{(door, top): (status, entries or None)} from concurrent dirlist requests."""
     answers: dict = {}
     lock = threading.Lock()
     everything = threading.Event()
@@ -29,13 +41,13 @@ def _ask_all(doors, tops, timeout: int) -> dict:
     for door in doors:
         for top in tops:
             def answered(st, response=None, *_h, key=(door, top)):
-                names = sorted(e["name"] for e in response["dirlist"]) if st.get("ok") and response else None
+                names = _entries(response) if st.get("ok") and response else None
                 with lock:
                     answers[key] = (st, names)
                     if len(answers) == total:
                         everything.set()
 
-            sent = door.client.dirlist(door.url.path(top), 0, timeout, answered)
+            sent = door.client.dirlist(door.url.path(top), DirListFlags.STAT, timeout, answered)
             if not sent.get("ok"):
                 answered(sent)
     everything.wait(timeout + 5)

@@ -1,0 +1,83 @@
+"""Several doors per site: requests spread over them, a failing or slow door demoted, a door
+serving another namespace refused, data servers found with locate."""
+import time
+
+from consistency_xrootd.lister import XrootdLister
+from xrootd_helpers import (after, check, generate, planted, site_config,
+                            site_tmp)  # noqa: F401 (fixture)
+
+
+def _lister(url, dump, doors, **keys):
+    lister = XrootdLister(site_config(url, dump, doors=doors, **keys))
+    return lister
+
+
+def _served(lister):
+    return {d.url.port: (d.served, d.failed) for d in lister.pool.doors}
+
+
+def test_requests_spread_over_doors_of_one_namespace(site_tmp, xrootd_server):
+    site_dir, dump, expected = generate(site_tmp, seed=31, n_files=600)
+    a, b = xrootd_server(site_dir), xrootd_server(site_dir)
+    lister = _lister(a.url, dump, [b.url])
+    found, result = check(lister.site, lister=lister)
+    assert found == planted(expected)
+    served = _served(lister)
+    assert served[a.port][0] > 20 and served[b.port][0] > 20, served
+
+
+def test_door_killed_mid_walk_others_carry_on(site_tmp, xrootd_server, slow_proxy):
+    site_dir, dump, expected = generate(site_tmp, seed=32, n_files=600)
+    a, b = xrootd_server(site_dir), xrootd_server(site_dir)
+    pa, pb = slow_proxy(a, delay=0.03), slow_proxy(b, delay=0.03)
+    lister = _lister(pa.url, dump, [pb.url], timeout=2, retries=2, retry_delay=0.2, threads=2)
+    after(0.5, a.kill)
+    t0 = time.monotonic()
+    found, result = check(lister.site, lister=lister)
+    assert result.walk.elapsed > 1, "the kill must land mid-walk"
+    assert found == planted(expected)
+    assert not result.walk.errors and result.walk.attempts_failed
+    served = _served(lister)
+    assert served[pa.port][1] >= 1, served  # the dead door failed ...
+    assert served[pb.port][0] > served[pa.port][0], served  # ... and the other carried on
+    assert time.monotonic() - t0 < 20
+
+
+def test_slow_door_gets_fewer_requests(site_tmp, xrootd_server, slow_proxy):
+    site_dir, dump, expected = generate(site_tmp, seed=33, n_files=600)
+    a, b = xrootd_server(site_dir), xrootd_server(site_dir)
+    slow, quick = slow_proxy(a, delay=0.15), slow_proxy(b, delay=0.005)
+    lister = _lister(slow.url, dump, [quick.url], threads=8)
+    found, _result = check(lister.site, lister=lister)
+    assert found == planted(expected)
+    served = _served(lister)
+    assert served[quick.port][0] > 4 * served[slow.port][0], served
+
+
+def test_door_down_at_start_is_left_out(site_tmp, xrootd_server):
+    site_dir, dump, expected = generate(site_tmp, seed=34, n_files=300)
+    a, b = xrootd_server(site_dir), xrootd_server(site_dir)
+    a.stop()
+    lister = _lister(a.url, dump, [b.url], timeout=3)
+    found, result = check(lister.site, lister=lister)
+    assert found == planted(expected)
+    assert [d.url.port for d in lister.pool.doors] == [b.port]
+
+
+def test_door_with_another_namespace_is_refused(site_tmp, xrootd_server):
+    site_dir, dump, expected = generate(site_tmp / "one", seed=35, n_files=300)
+    other_dir, _d, _e = generate(site_tmp / "two", seed=36, n_files=300, now=time.time() - 3600)
+    a, b = xrootd_server(site_dir), xrootd_server(other_dir)
+    lister = _lister(a.url, dump, [b.url])
+    found, _result = check(lister.site, lister=lister)
+    assert found == planted(expected)
+    assert [d.url.port for d in lister.pool.doors] == [a.port]
+
+
+def test_locate_finds_the_data_server(site_tmp, xrootd_server):
+    site_dir, dump, expected = generate(site_tmp, seed=37, n_files=300)
+    srv = xrootd_server(site_dir)
+    lister = XrootdLister(site_config(srv.url, dump, locate=True))
+    found, _result = check(lister.site, lister=lister)
+    assert found == planted(expected)
+    assert [d.url.port for d in lister.pool.doors] == [srv.port]
