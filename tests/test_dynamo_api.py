@@ -128,3 +128,15 @@ def test_invalidate_takes_only_files_confirmed_over_runs(tmp_path, mariadb_serve
         res = run_cli("invalidate", "--site", SITE, "--config", world.config, db=mariadb_server)
         assert res.returncode == 0, res.stderr
         assert table_rows(conn)["local_invalidations"] == want, f"after run {run}"
+
+
+def test_invalidate_records_nothing_for_a_site_set_dry(tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server)
+    assert run_cli("run", "--site", SITE, "--config", world.config,
+                   db=mariadb_server).returncode == 0
+    res = run_cli("status", "--config", world.config, "set", SITE, "dry")
+    assert res.returncode == 0, res.stderr
+    res = run_cli("invalidate", "--site", SITE, "--config", world.config, db=mariadb_server)
+    assert res.returncode == 0, res.stderr
+    assert "set dry" in res.stdout
+    assert table_rows(mariadb_server.connect())["local_invalidations"] == []

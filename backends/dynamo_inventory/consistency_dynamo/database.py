@@ -93,8 +93,9 @@ class Database:
     def where(self) -> str:
         if self._params is not None:
             return describe(self._params)
-        host = getattr(self._conn, "host", "?")
-        return f"mysql://{getattr(self._conn, 'user', b'')!s}@{host}:{getattr(self._conn, 'port', '')}"
+        conn = self._conn
+        user, db = (_text(getattr(conn, attr, "")) for attr in ("user", "db"))
+        return f"mysql://{user}@{getattr(conn, 'host', '?')}:{getattr(conn, 'port', '')}/{db}"
 
     def connection(self):
         if self._conn is None:
@@ -156,3 +157,7 @@ def chunks(items: list, size: int):
 def in_list(values) -> str:
     """``%s, %s, ...`` for an IN (...) with these values."""
     return ", ".join(["%s"] * len(values))
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value or "")

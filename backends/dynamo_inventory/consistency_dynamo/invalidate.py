@@ -56,9 +56,23 @@ def confirmed_missing(output: str, site: str) -> list[str]:
     return lfns
 
 
-def invalidate(site_cfg, output: str | None = None, connection=None) -> dict:
-    """Record the confirmed missing files; returns the counts (queued = newly recorded)."""
+def is_dry(site_cfg) -> bool:
+    """Whether the site is set dry (``consistency status set SITE dry``): nothing acts."""
+    from consistency_core.history import open_history
+
+    history = open_history(site_cfg)
+    try:
+        return history.state(site_cfg.name)[1] == "dry"
+    finally:
+        history.close()
+
+
+def invalidate(site_cfg, output: str | None = None, connection=None) -> dict | None:
+    """Record the confirmed missing files; returns the counts (queued = newly recorded),
+    or None when the site is set dry."""
     settings = Settings.from_site(site_cfg)
+    if is_dry(site_cfg):
+        return None
     lfns = confirmed_missing(output or site_cfg.output, site_cfg.name)
     db = Database(settings, connection)
     try:
@@ -87,6 +101,9 @@ def invalidate_command(site, config_path, output):
 
     site_cfg = load_site(config_path, site, output=output)
     counts = invalidate(site_cfg, output)
+    if counts is None:
+        click.echo(f"{site_cfg.name} is set dry: nothing recorded in local_invalidations")
+        return
     total = sum(counts.values())
     click.echo(f"{site_cfg.name}: {total} confirmed missing files in local_invalidations "
                f"({counts['queued']} recorded now, {counts['already']} already there)")

@@ -22,7 +22,7 @@ from consistency_core import ConsistencyError
 from consistency_core.output import write_json, write_lines
 
 from . import queues
-from .database import Database, chunks, error_text, in_list, site_id
+from .database import Database, chunks, error_text, in_list, is_lost, site_id
 from .settings import Settings
 from .writer import WriteError, Writer
 
@@ -94,17 +94,20 @@ class DynamoReporter:
 
     def _plan(self, missing: list[str]) -> tuple[int, TransferPlan]:
         """Read-only: where each missing file can come from. Nothing is queued yet."""
-        conn = self.db.connection()
-        try:
-            with conn.cursor() as cur:
-                sid = site_id(cur, self.settings)
-                plan = plan_transfers(cur, sid, missing)
-            conn.commit()
-        except pymysql.MySQLError as exc:
-            raise ConsistencyError(f"dynamo database {self.db.where}: finding sources for "
-                                   f"missing files failed, nothing was queued: "
-                                   f"{error_text(exc)}") from None
-        return sid, plan
+        while True:
+            conn = self.db.connection()
+            try:
+                with conn.cursor() as cur:
+                    sid = site_id(cur, self.settings)
+                    plan = plan_transfers(cur, sid, missing)
+                conn.commit()
+                return sid, plan
+            except pymysql.MySQLError as exc:
+                if is_lost(exc) and self.db.restore():
+                    continue
+                raise ConsistencyError(f"dynamo database {self.db.where}: finding sources for "
+                                       f"missing files failed, nothing was queued: "
+                                       f"{error_text(exc)}") from None
 
     @staticmethod
     def _paths(output: str, site: str) -> dict[str, str]:
