@@ -1,5 +1,6 @@
 """Three-list method: the inventory (a dump file) is edited for real while a slowed listing of a
 real directory tree runs; no false missing file or orphan may come out of it."""
+import re
 import time
 
 import pytest
@@ -95,3 +96,58 @@ def test_merge_snapshots_rules():
     assert files == {"/s/a/same": (10, False), "/s/a/gone": (11, True),
                      "/s/b/came": (12, True), "/s/a/resized": (14, True),
                      "/s/a/both_new": (15, True)}
+
+
+def test_cli_run_on_a_generated_site_edited_during_the_listing(tmp_path):
+    """The real command line lists a generated site slowly while transfers arrive and
+    deletions happen (storage and dump edited together, in random directories): the result
+    is exactly the planted findings, and every edited entry is 'changed during the check'."""
+    import os
+    import random
+
+    from consistency_core import dumpfile, locks
+    from consistency_core.testing import sitegen
+
+    from nightly_helpers import cli_background, generated_config
+
+    rng = random.Random()
+    site_dir, dump = tmp_path / "site", tmp_path / "inventory.txt"
+    expected = sitegen.generate(site_dir, dump, seed=rng.randrange(1 << 30), n_files=300,
+                                n_missing=4, n_orphan=3, n_size_mismatch=1, n_empty=1)
+    config = generated_config(tmp_path, {"GEN": (site_dir, dump, expected)},
+                              lister="slowposix", slow_delay=0.05, threads=2)
+    rows = list(dumpfile.read(str(dump)))
+    planted = set(expected.missing) | set(expected.size_mismatch) | set(expected.young_missing)
+    present = [r for r in rows if r[0] not in planted and (site_dir / r[0].lstrip("/")).exists()]
+    deleted = rng.sample(present, 5)
+    arrived = [(os.path.dirname(r[0]) + f"/arrived{i}.root", 123, r[2])
+               for i, r in enumerate(rng.sample(present, 5))]
+
+    proc = cli_background("run", "--site", "GEN", "--config", config)
+    lock = str(tmp_path / "state" / "locks" / "site-GEN.lock")
+    while not locks.holder(lock):
+        assert proc.poll() is None
+    time.sleep(0.6)  # the first inventory read is done, the listing is under way
+    for lfn, _size, _mtime in deleted:
+        os.unlink(site_dir / lfn.lstrip("/"))
+    for lfn, size, _mtime in arrived:
+        path = site_dir / lfn.lstrip("/")
+        path.write_bytes(b"a" * size)
+        os.utime(path, (expected.old_mtime, expected.old_mtime))
+    gone = {r[0] for r in deleted}
+    sitegen.write_dump(str(dump) + ".new", [r for r in rows if r[0] not in gone] + arrived)
+    os.replace(str(dump) + ".new", dump)
+    assert proc.poll() is None  # still listing
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert re.search(r"^status +completed$", out, re.M), out
+
+    results = tmp_path / "results"
+
+    def read(name):
+        return sorted((results / f"GEN_{name}.txt").read_text().split())
+
+    assert read("missing") == sorted(expected.missing)
+    assert read("orphan") == sorted(expected.orphan)
+    assert read("size_mismatch") == sorted(expected.size_mismatch)
+    assert read("changed") == sorted(gone | {r[0] for r in arrived})
