@@ -218,3 +218,23 @@ def test_corrupt_or_locked_history_is_one_line_exit_1(tmp_path, gen_site):
     holder.rollback()
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "database is locked" in proc.stderr
+
+
+def test_a_run_that_cannot_be_recorded_leaves_no_half_row(tmp_path, gen_site):
+    """A finding row that the database refuses (a real SQLite trigger aborting the insert)
+    rolls the whole run back: no run row without its findings."""
+    from consistency_core.history import HistoryError
+
+    cfg = site_cfg(gen_site, tmp_path)
+    history = History(f"sqlite:///{tmp_path}/h.sqlite")
+    check(cfg, history)
+    victim = gen_site[2].orphan[-1]
+    history._execute("CREATE TRIGGER refuse BEFORE INSERT ON findings WHEN NEW.lfn = ? "
+                     "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
+                     .replace("?", "'" + victim + "'")).close()
+    with pytest.raises(HistoryError, match="refused by test trigger"):
+        check(cfg, history)
+    db = sqlite3.connect(tmp_path / "h.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM runs").fetchone() == (1,)
+    assert db.execute("SELECT COUNT(DISTINCT run_id) FROM findings").fetchone() == (1,)
+    db.close()
