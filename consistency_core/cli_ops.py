@@ -12,6 +12,7 @@ import click
 from . import config as config_mod
 from .history import CLASSES
 from .model import ConfigError
+from .summary import age
 
 
 def _config(config_path):
@@ -24,16 +25,6 @@ def _when(epoch: float | None) -> str:
     if not epoch:
         return "-"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
-
-
-def age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f}m"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
 
 
 def table(header: list[str], rows: list[list]) -> str:

@@ -83,7 +83,13 @@ def holder(path: str) -> dict | None:
 
 
 def site_lock_path(site) -> str:
-    return os.path.join(lock_dir(site.state_dir), f"site-{site.name}.lock")
+    """The site's lock file (the lock directory is created if needed)."""
+    lock_dir(site.state_dir)
+    return site_lock_file(site)
+
+
+def site_lock_file(site) -> str:
+    return os.path.join(site.state_dir, "locks", f"site-{site.name}.lock")
 
 
 class SiteLocks:

@@ -14,7 +14,7 @@ import time
 from .history import CLASSES
 from .output import atomic_writer, write_lines
 from .schedule import all_status
-from .summary import _bytes
+from .summary import _bytes, age
 
 HISTORY_ROWS = 200
 PLOT_RUNS = 100
@@ -39,12 +39,6 @@ def _e(value) -> str:
 
 def _when(epoch: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch)) if epoch else "never"
-
-
-def _age(seconds: float) -> str:
-    from .cli_ops import age
-
-    return age(seconds)
 
 
 def _page(title: str, body: str) -> str:
@@ -92,7 +86,7 @@ def overview(statuses, now: float) -> str:
                  f'<td class="mode text">{_e(st.mode)}</td>',
                  f'<td class="last text">{_e(_when(last.started if last else None))}</td>',
                  f'<td class="status text">{_e(last.status if last else "-")}</td>',
-                 f'<td class="age">{_e(_age(now - last.finished) if last else "-")}</td>']
+                 f'<td class="age">{_e(age(now - last.finished) if last else "-")}</td>']
         if run is None:
             cells += ['<td class="files" data-value="0">-</td>'] + ["<td>-</td>"] * 9
         else:

@@ -7,7 +7,6 @@ history database) and shows as *running* while a check holds its lock. Its mode 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -67,7 +66,7 @@ class SiteStatus:
 
 def site_status(site, history: History) -> SiteStatus:
     state, mode = history.state(site.name)
-    who = locks.holder(os.path.join(site.state_dir, "locks", f"site-{site.name}.lock"))
+    who = locks.holder(locks.site_lock_file(site))
     shown = "running" if who is not None and state == "ready" else state
     return SiteStatus(site.name, shown, mode, history.last_run(site.name),
                       history.last_run(site.name, complete=True), who)

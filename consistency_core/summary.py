@@ -10,6 +10,17 @@ def _bytes(n: int) -> str:
     return str(n)
 
 
+def age(seconds: float) -> str:
+    """A duration the way an operator reads it: 45s, 12m, 5.5h, 3.0d."""
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
 def render(result) -> str:
     c = result.counts()
     w = result.walk
