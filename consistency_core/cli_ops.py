@@ -89,7 +89,7 @@ def findings(site, config_path, cls, confirmed, run_id):
 @config_option
 @click.pass_context
 def status(ctx, config_path):
-    """Every site's state, last run and counts; ``status set`` changes a site's state."""
+    """Every site's state, last run and counts (status set SITE ... changes it)."""
     if ctx.invoked_subcommand is not None:
         return
     from .schedule import Histories, all_status
