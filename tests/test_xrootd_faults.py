@@ -1,5 +1,6 @@
 """Faults caused for real on a live XRootD server: no listing problem becomes a finding."""
 import os
+import shutil
 import time
 
 from consistency_core import ErrorKind, ListingError
@@ -118,3 +119,21 @@ def test_delayed_directories_time_out_on_time(site_tmp, xrootd_server, slow_prox
     assert dict(result.walk.errors) == {"timeout": 1}
     # two attempts of 2 s each, 0.2 s apart; far from the 30 s delay
     assert 4.2 <= took < 6.5, took
+
+
+def test_directory_removed_mid_walk_is_simply_gone(site_tmp, xrootd_server, slow_proxy):
+    """Listed in its parent, gone when its own listing arrives: not an error, not unlisted."""
+    site_dir, dump, expected = generate(site_tmp, seed=26, n_files=600)
+    orphan_dirs = {o.rpartition("/")[0] for o in expected.orphan}
+    gone = next(d for d in sorted(orphan_dirs)
+                if all(f"{d}/{n}" in expected.orphan for n in os.listdir(f"{site_dir}{d}")))
+    srv = xrootd_server(site_dir)
+    proxy = slow_proxy(srv, delay=1.5, match=gone)
+    site = site_config(proxy.url, dump, timeout=5)
+    after(0.5, lambda: shutil.rmtree(f"{site_dir}{gone}"))
+    found, result = check(site)
+    want = planted(expected)
+    want["orphan"] = [o for o in want["orphan"] if not o.startswith(gone + "/")]
+    assert found == want
+    assert result.walk.vanished == 1 and not result.walk.errors
+    assert result.gates.passed
