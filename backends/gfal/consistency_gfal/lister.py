@@ -43,7 +43,7 @@ class GfalLister:
         # whatever the scheme: the first gfal2 context of the process loads the xrootd plugin
         xrootd_env.apply(site.timeout)
         self.contexts = ContextPool(self._new_context, self.settings.renew_every)
-        self.empty = collections.Counter()  # confirmed, recovered, unconfirmed
+        self.empty = collections.Counter()  # confirmed, recovered, unconfirmed; stalled
         self._lock = threading.Lock()
 
     def url(self, lfn: str) -> str:
@@ -71,13 +71,21 @@ class GfalLister:
         url = self.url(lfn)
         listing, took = self._list(url)
         if listing.files or listing.dirs:
+            if took >= SLOW_EMPTY:
+                self._count("stalled")
             return listing
         return self._confirm_empty(url, took)
 
     def close(self) -> None:
-        if self.empty:
+        counts = dict(self.empty)
+        stalled = counts.pop("stalled", 0)
+        if counts:
             log.info("%s: empty listings: %s", self.site.name,
-                     ", ".join(f"{k} {v}" for k, v in sorted(self.empty.items())))
+                     ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        if stalled:
+            # gfal2's xrootd plugin can miss the answer's wake-up and sleep out its 60 s wait
+            log.info("%s: %d listings took over %.0f s (gfal2's xrootd plugin waiting out its "
+                     "fixed 60 s); they were complete", self.site.name, stalled, SLOW_EMPTY)
 
     # -- internals ----------------------------------------------------------------------
     def _list(self, url: str) -> tuple[Listing, float]:
