@@ -1,5 +1,6 @@
 """Done-when of the gfal backend: ``consistency run --lister gfal`` reports exactly the planted
-findings of a freshly generated site over file://, root:// and http:// URLs."""
+findings of a freshly generated site over file://, root:// and http:// URLs; the legacy SRM
+mapping, the config keys and ``consistency list`` through the CLI."""
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ import random
 
 import pytest
 
-from gfal_helpers import (PROTOCOLS, SITE, _keep_xrd_environment, consistency, generate,  # noqa: F401
-                          planted, results, summary, url_for, write_config)
+from gfal_helpers import (PROTOCOLS, SITE, _keep_xrd_environment, consistency, disk_view,  # noqa: F401
+                          generate, planted, results, summary, url_for, write_config)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -66,3 +67,18 @@ def test_bad_url_is_a_usage_error_before_any_output(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and f"sites.{SITE}.url" in proc.stderr
     assert not out.exists()
+
+
+def test_list_writes_the_tree_as_a_dump(tmp_path, xrootd_server):
+    site_dir, dump, expected = generate(tmp_path, seed=random.randrange(1 << 30), n_files=300)
+    srv = xrootd_server(site_dir)
+    cfg = write_config(tmp_path / "c.toml", srv.http_url, dump, root=expected.root)
+    out = tmp_path / "listing.txt"
+    proc = consistency("list", "--site", SITE, "--config", cfg, "--output", out)
+    assert proc.returncode == 0, proc.stderr
+    listed = {}
+    for line in out.read_text().splitlines():
+        if line and not line.startswith("#"):
+            lfn, size, mtime = line.split()
+            listed[lfn] = (int(size), int(float(mtime)))
+    assert listed == disk_view(site_dir, expected.root)[0]
