@@ -74,7 +74,7 @@ def walk(lister_name: str, url: str, threads: int, **options) -> tuple[int, floa
         lister.close()
     if sum(stats.errors.values()):
         raise RuntimeError(f"{lister_name} {url}: failures {stats.failures[:3]}")
-    stalls = getattr(lister, "empty", {}).get("stalled", 0)
+    stalls = getattr(lister, "events", {}).get("stalled", 0)
     return stats.files + stats.dirs - 1, seconds, stalls
 
 
@@ -98,7 +98,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=8, help="gfal worker threads")
     ap.add_argument("--renew", type=int, default=100, help="directories per gfal2 context")
-    ap.add_argument("--xrootd-threads", type=int, default=64, help="the xrootd lister's in-flight requests")
+    ap.add_argument("--xrootd-threads", type=int, default=64,
+                    help="the xrootd lister's in-flight requests")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--tree", help="keep the generated tree here and reuse it next time")
     ap.add_argument("--no-renew-pass", action="store_true",

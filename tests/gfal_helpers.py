@@ -65,7 +65,8 @@ def write_config(path: Path, url: str, dump: Path | str, **keys) -> Path:
     return path
 
 
-def consistency(*args, timeout: float = 180, env: dict | None = None) -> subprocess.CompletedProcess:
+def consistency(*args, timeout: float = 180,
+                env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([str(VENV_BIN / "consistency"), *map(str, args)],
                           env={**os.environ, **(env or {})}, capture_output=True, text=True,
                           timeout=timeout)

@@ -43,7 +43,7 @@ class GfalLister:
         # whatever the scheme: the first gfal2 context of the process loads the xrootd plugin
         xrootd_env.apply(site.timeout)
         self.contexts = ContextPool(self._new_context, self.settings.renew_every)
-        self.empty = collections.Counter()  # confirmed, recovered, unconfirmed; stalled
+        self.events = collections.Counter()  # empty_confirmed/_recovered/_unconfirmed, stalled
         self._lock = threading.Lock()
 
     def url(self, lfn: str) -> str:
@@ -77,11 +77,12 @@ class GfalLister:
         return self._confirm_empty(url, took)
 
     def close(self) -> None:
-        counts = dict(self.empty)
-        stalled = counts.pop("stalled", 0)
-        if counts:
+        empty = {k.removeprefix("empty_"): v for k, v in self.events.items()
+                 if k.startswith("empty_")}
+        stalled = self.events["stalled"]
+        if empty:
             log.info("%s: empty listings: %s", self.site.name,
-                     ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+                     ", ".join(f"{k} {v}" for k, v in sorted(empty.items())))
         if stalled:
             # gfal2's xrootd plugin can miss the answer's wake-up and sleep out its 60 s wait
             log.info("%s: %d listings took over %.0f s (gfal2's xrootd plugin waiting out its "
@@ -102,14 +103,14 @@ class GfalLister:
             self.contexts.renew()
             listing, took = self._list(url)
             if listing.files or listing.dirs:
-                self._count("recovered")
+                self._count("empty_recovered")
                 log.warning("%s: listed empty, then %d entries on a second listing", url,
                             len(listing.files) + len(listing.dirs))
                 return listing
             if took < SLOW_EMPTY:
-                self._count("confirmed")
+                self._count("empty_confirmed")
                 return listing
-        self._count("unconfirmed")
+        self._count("empty_unconfirmed")
         self.contexts.renew()
         message = (f"{url}: empty listing after {took:.0f}s: gfal2 gives up waiting at "
                    f"{xrootd_env.GFAL_XROOTD_WAIT:g}s and returns nothing, so it is not believed")
@@ -121,7 +122,7 @@ class GfalLister:
 
     def _count(self, what: str) -> None:
         with self._lock:
-            self.empty[what] += 1
+            self.events[what] += 1
 
 
 def _quiet_gfal2() -> None:

@@ -20,7 +20,9 @@ MAX_REQUEST_TIMEOUT = 50
 
 
 def settings(timeout: float) -> dict[str, str]:
-    request = min(MAX_REQUEST_TIMEOUT, max(1, math.ceil(timeout))) if timeout else MAX_REQUEST_TIMEOUT
+    request = MAX_REQUEST_TIMEOUT
+    if timeout:
+        request = min(MAX_REQUEST_TIMEOUT, max(1, math.ceil(timeout)))
     return {
         "XRD_REQUESTTIMEOUT": str(request),
         "XRD_TIMEOUTRESOLUTION": "1",  # timeouts are checked every N s (default 15)
