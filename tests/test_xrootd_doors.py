@@ -3,8 +3,8 @@ serving another namespace refused, data servers found with locate."""
 import time
 
 from consistency_xrootd.lister import XrootdLister
-from xrootd_helpers import (after, check, generate, planted, site_config,
-                            site_tmp)  # noqa: F401 (fixture)
+from xrootd_helpers import (SITE, after, check, consistency, generate, planted,  # noqa: F401
+                            redirector, site_config, site_tmp, write_config)
 
 
 def _lister(url, dump, doors, **keys):
@@ -81,3 +81,26 @@ def test_locate_finds_the_data_server(site_tmp, xrootd_server):
     found, _result = check(lister.site, lister=lister)
     assert found == planted(expected)
     assert [d.url.port for d in lister.pool.doors] == [srv.port]
+
+
+def test_locate_behind_a_real_redirector(site_tmp, redirector):
+    """A manager (xrootd + cmsd) cannot list; with locate = true its data servers are found
+    and the site is listed through them."""
+    site_dir, dump, expected = generate(site_tmp, seed=38, n_files=400)
+    cluster = redirector(site_dir, n=2)
+    lister = XrootdLister(site_config(cluster.url, dump, locate=True))
+    found, _result = check(lister.site, lister=lister)
+    assert found == planted(expected)
+    served = _served(lister)
+    assert sorted(served) == sorted(cluster.server_ports)
+    assert all(ok > 10 for ok, _failed in served.values()), served
+
+
+def test_redirector_without_locate_stops_with_one_line(site_tmp, redirector):
+    site_dir, dump, _expected = generate(site_tmp, seed=39, n_files=50)
+    cluster = redirector(site_dir, n=1)
+    cfg = write_config(site_tmp / "c.toml", cluster.url, dump)
+    proc = consistency("run", "--config", cfg, "--site", SITE, "--output", site_tmp / "out")
+    assert proc.returncode == 1
+    assert "locate = true" in proc.stderr.strip().splitlines()[-1]
+    assert not (site_tmp / "out").exists()

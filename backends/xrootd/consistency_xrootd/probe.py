@@ -65,7 +65,8 @@ def probe_doors(doors, tops, timeout: int, where: str) -> list:
             if names[top] is None:
                 failed = f"{door.url}: {top}: {status.message(st)}"
                 if "code" in st and status.classify(st) is ErrorKind.NOT_FOUND:
-                    failed += " (wrong path prefix in url?)"
+                    failed += (" (wrong path prefix in url? or a redirector, which lists "
+                               "only with locate = true?)")
                 break
         if failed is None and reference is not None and names != reference[1]:
             failed = f"{door.url} lists the top directories differently from {reference[0].url}"
