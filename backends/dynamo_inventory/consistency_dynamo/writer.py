@@ -17,6 +17,8 @@ from .database import chunks, error_text, is_lost
 
 log = logging.getLogger(__name__)
 
+DEADLOCK = 1213
+
 
 class WriteError(ConsistencyError):
     """The database could not be written; ``progress`` says what was and was not queued."""
@@ -64,6 +66,7 @@ class Writer:
                 raise
 
     def _one_batch(self, batch: list, write_batch) -> collections.Counter:
+        deadlocks = 0
         while True:
             conn = self.db.connection()
             try:
@@ -75,6 +78,9 @@ class Writer:
                 return counts
             except pymysql.MySQLError as exc:
                 _rollback(conn)
+                if _code(exc) == DEADLOCK and deadlocks < 3:  # rolled back by the server: redo
+                    deadlocks += 1
+                    continue
                 if not is_lost(exc):
                     raise WriteError(f"dynamo database {self.db.where}: writing failed: "
                                      f"{error_text(exc)}") from None
@@ -95,3 +101,7 @@ def _now(cur) -> datetime.datetime:
 def _rollback(conn) -> None:
     with contextlib.suppress(pymysql.MySQLError, OSError):
         conn.rollback()
+
+
+def _code(exc: BaseException):
+    return exc.args[0] if getattr(exc, "args", None) else None
