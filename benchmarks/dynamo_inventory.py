@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -141,7 +142,6 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args(argv)
     n_files = parse_size(args.files)
-    import os
 
     with MariaDBServer(tempfile.mkdtemp(prefix="mdb-bench-")) as db:
         os.environ[PASSWORD_ENV] = db.password

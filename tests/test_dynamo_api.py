@@ -2,13 +2,11 @@
 and `consistency invalidate`."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from consistency_core import ConfigError, check_site, load_config
 from consistency_dynamo import DynamoInventory, DynamoReporter, cms_dataset
-from dynamo_helpers import (PASSWORD_ENV, SITE, build_world, expected_rows, result_lists,
+from dynamo_helpers import (SITE, build_world, expected_rows, result_lists,
                             run_cli, table_rows, write_config)
 
 

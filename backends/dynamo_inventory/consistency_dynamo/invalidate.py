@@ -10,7 +10,6 @@ run history has no confirmed list; its ``SITE_missing.txt`` is used then.
 from __future__ import annotations
 
 import json
-import os
 
 import click
 
