@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 
@@ -14,6 +15,8 @@ from .output import write_result
 from .progress import Progress
 from .result import CheckResult, ReportContext, evaluate_gates
 from .tree import Tree, join
+
+log = logging.getLogger(__name__)
 
 
 def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | None = None,
@@ -187,34 +190,29 @@ def _run_reporters(result: CheckResult, reporters: dict, context: ReportContext,
 
 
 def diff_dumps(site: SiteConfig, inventory_path: str, listing_path: str,
-               write: bool = True) -> CheckResult:
-    """Compare two dumps by the same rules as a check (``consistency diff``)."""
-    from . import dumpfile
+               write: bool = True, trees: bool = False) -> CheckResult:
+    """Compare two dumps by the same rules as a check (``consistency diff``).
+
+    Plain dumps are compared by a hash join (:mod:`consistency_core.dumpdiff`); whatever
+    that cannot decide exactly, or ``trees=True``, is compared with two trees."""
+    from . import dumpdiff
     from .engine import WalkStats
 
     started = time.time()
     cutoff = started - site.ignore_age_days * 86400
-    timings = {}
-    t0 = time.monotonic()
-    inv_tree = Tree(cutoff)
-    for lfn, size, mtime in dumpfile.read(inventory_path):
-        inv_tree.add_file(lfn, size, mtime)
-    timings["inventory"] = time.monotonic() - t0
-    t0 = time.monotonic()
-    remote = Tree(cutoff)
-    unlisted: list[str] = []
     walk = WalkStats()
-    for lfn, size, mtime in dumpfile.read(listing_path, unlisted):
-        remote.add_file(lfn, size, mtime)
-        walk.files += 1
-        walk.bytes += size
-    for lfn in unlisted:
-        remote.mark_unlisted(lfn.rstrip("/") or "/")
-    timings["listing"] = time.monotonic() - t0
-    t0 = time.monotonic()
-    findings = compare(inv_tree, remote, site.top_dirs, site.ignore, None, site.root)
-    timings["compare"] = time.monotonic() - t0
-    inv_files, inv_bytes = _inventory_totals(inv_tree, site.top_dirs)
+    try:
+        if trees:
+            raise dumpdiff.Unsupported("asked for trees")
+        fast = dumpdiff.diff(inventory_path, listing_path, site.top_dirs, site.ignore, cutoff)
+    except dumpdiff.Unsupported as why:
+        log.info("diff: comparing with trees (%s)", why)
+        findings, inv_files, inv_bytes, timings = _diff_trees(site, inventory_path,
+                                                              listing_path, cutoff, walk)
+    else:
+        findings, timings = fast.findings, fast.timings
+        inv_files, inv_bytes = fast.inventory_files, fast.inventory_bytes
+        walk.files, walk.bytes = fast.listing_files, fast.listing_bytes
     gates = evaluate_gates(site, findings, inv_files, walk.files, "completed")
     timings["total"] = time.time() - started
     result = CheckResult(
@@ -226,3 +224,29 @@ def diff_dumps(site: SiteConfig, inventory_path: str, listing_path: str,
     if write:
         result.output_files = write_result(result, site.output)
     return result
+
+
+def _diff_trees(site: SiteConfig, inventory_path: str, listing_path: str, cutoff: float, walk):
+    from . import dumpfile
+
+    timings = {}
+    t0 = time.monotonic()
+    inv_tree = Tree(cutoff)
+    for lfn, size, mtime in dumpfile.read(inventory_path):
+        inv_tree.add_file(lfn, size, mtime)
+    timings["inventory"] = time.monotonic() - t0
+    t0 = time.monotonic()
+    remote = Tree(cutoff)
+    unlisted: list[str] = []
+    for lfn, size, mtime in dumpfile.read(listing_path, unlisted):
+        remote.add_file(lfn, size, mtime)
+        walk.files += 1
+        walk.bytes += size
+    for lfn in unlisted:
+        remote.mark_unlisted(lfn.rstrip("/") or "/")
+    timings["listing"] = time.monotonic() - t0
+    t0 = time.monotonic()
+    findings = compare(inv_tree, remote, site.top_dirs, site.ignore, None, site.root)
+    timings["compare"] = time.monotonic() - t0
+    inv_files, inv_bytes = _inventory_totals(inv_tree, site.top_dirs)
+    return findings, inv_files, inv_bytes, timings

@@ -1,0 +1,467 @@
+"""``consistency diff`` without trees: a hash join of two dumps, for 10M+ lines a side.
+
+Building two namespace trees of 10M files each costs ~70 s and ~4 GB in CPython. Comparing
+two *dumps* does not need them: a file's identity is its path and size, and the rules of
+:mod:`consistency_core.compare` only ever depend on the few lines that differ. So:
+
+1. the listing is read into one dict, ``hash(path) -> offset << 48 | size << 1 | new`` (three
+   ints a line instead of a tree; the path itself stays in the file, found again by offset);
+2. the inventory is streamed against it, a block of lines at a time, with C-level
+   ``map``/``compress`` doing the per-line work; the few lines that do not match exactly
+   (missing, mismatch, young) are kept with their text; matched listing entries are marked;
+3. the listing entries never matched are orphan candidates: their lines are read back by
+   offset; every candidate is parsed again exactly, and a path hash that matched two
+   different paths is detected (mismatch candidates are checked against the listing text);
+4. the compare rules (top directories, unlisted directories, ignore patterns, directories
+   holding only new entries) are applied to the candidates alone.
+
+Anything this path cannot decide *exactly* raises :class:`Unsupported` and the caller
+compares with trees instead (same result, slower): compressed dumps, non-ASCII text,
+anything but single spaces between fields, comments after the first data line, malformed
+lines (the tree path then names the file and line), non-integer mtimes, duplicate paths,
+a path hash shared by two paths, and an inventory file below a directory holding new
+remote files when no old remote file there can be seen near those new ones (for a sorted
+or directory-grouped listing there always is).
+
+Like the Merkle digests of the tree comparison, equal 64-bit hashes are taken as equal
+content for files that match in path hash *and* size; a collision there could hide a
+finding (never invent one), with odds of about n_inventory * n_listing / 2**64.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import operator
+import os
+import re
+from itertools import accumulate, compress, repeat
+from operator import add, and_, itemgetter, lshift, ne, or_
+
+import attrs
+
+from .compare import Findings
+
+BLOCK = 16 << 20  # bytes read at a time
+SIZE_BITS = 47  # value = offset << 48 | size << 1 | new
+MASK = (1 << (SIZE_BITS + 1)) - 1
+ABSENT, SEEN = -2, -1  # dict.get default; an entry the inventory has matched
+
+_WS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.split() splits an ASCII line on
+_NOT_WS = bytes(c for c in range(256) if c not in _WS)
+_KIND = bytes(ord("p") if c == ord("/") else ord("d") for c in range(256))  # path or digits
+_IS_P = bytes(1 if c == ord("p") else 0 for c in range(256))
+_IS_M = bytes(1 if c == ord("m") else 0 for c in range(256))
+_GAP = bytes(ord("p") if c == ord("\n") else ord("d") for c in range(256))  # next field's kind
+UNLISTED = b"# unlisted: "
+_EMPTY_COMPONENT = re.compile(rb"/[/ ]")  # one pass for "//" and a path ending in "/"
+
+
+class Unsupported(Exception):
+    """This input needs the tree comparison; the message says why."""
+
+
+@attrs.define
+class DumpDiff:
+    findings: Findings
+    listing_files: int
+    listing_bytes: int
+    inventory_files: int  # below the top directories, as the tree comparison counts them
+    inventory_bytes: int
+    timings: dict
+
+
+# ------------------------------------------------------------------------------- parsing
+@attrs.define
+class Block:
+    """The lines of one block: paths, sizes and which lines are new; offsets if asked."""
+
+    paths: list
+    sizes: list
+    new: list  # indices of lines younger than the cutoff
+    mtimes_of: object  # line index -> mtime bytes or None (only used for a few lines)
+    offsets: list | None
+
+
+def _blocks(path: str, unlisted: list | None):
+    """Yield (offset, bytes) of whole lines; the leading ``#`` lines are taken off first."""
+    if path.endswith((".gz", ".bz2")):
+        raise Unsupported("compressed dump")
+    with open(path, "rb") as fh:
+        offset, rest, head = 0, b"", True
+        while True:
+            data = fh.read(BLOCK)
+            if not data:
+                if rest:
+                    yield offset, rest + b"\n"
+                return
+            data = rest + data if rest else data
+            cut = data.rfind(b"\n") + 1
+            if not cut:
+                rest = data
+                continue
+            chunk, rest = data[:cut], data[cut:]
+            if head:
+                skip = _comments(chunk, unlisted)
+                offset += skip
+                chunk = chunk[skip:]
+                head = skip == cut
+                if not chunk:
+                    continue
+            yield offset, chunk
+            offset += len(chunk)
+
+
+def _comments(chunk: bytes, unlisted: list | None) -> int:
+    """Length of the leading comment lines; collects ``# unlisted:`` LFNs."""
+    pos = 0
+    while chunk.startswith(b"#", pos):
+        end = chunk.index(b"\n", pos) + 1
+        if unlisted is not None and chunk.startswith(UNLISTED, pos):
+            try:
+                unlisted.append(chunk[pos + len(UNLISTED):end].decode("ascii").strip())
+            except UnicodeDecodeError:
+                raise Unsupported("non-ASCII unlisted mark") from None
+        pos = end
+    return pos
+
+
+def _parse(chunk: bytes, base: int, cutoff_int: int, want_offsets: bool) -> Block:
+    """Split a block of canonical lines (``path size [mtime]``, single spaces) at C speed.
+
+    Raises Unsupported for anything else, so the tree path reports it exactly.
+    """
+    if not chunk.isascii() or b"#" in chunk[:1]:
+        raise Unsupported("non-ASCII text or comments among the lines")
+    fields = chunk.split()
+    nf = len(fields)
+    gaps = chunk.translate(None, _NOT_WS)
+    # one separator after every field: a space inside a line, a newline at its end
+    if len(gaps) != nf or gaps.count(b" ") + gaps.count(b"\n") != nf or chunk[:1] in _WS:
+        raise Unsupported("not single spaces between fields")
+    if _EMPTY_COMPONENT.search(chunk):
+        raise Unsupported("paths with empty components")
+    n = nf - gaps.count(b" ")
+    if nf == 3 * n:
+        paths, sizes, mtimes = fields[0::3], fields[1::3], fields[2::3]
+        kinds_ok = (bytes(map(itemgetter(0), paths)) == b"/" * n
+                    and gaps == b"  \n" * n)
+        mtime_lines = kinds = None  # every line has one
+    elif nf == 2 * n:
+        paths, sizes, mtimes = fields[0::2], fields[1::2], []
+        kinds_ok = bytes(map(itemgetter(0), paths)) == b"/" * n and gaps == b" \n" * n
+        mtime_lines, kinds = b"", None
+    else:
+        kinds = bytes(map(itemgetter(0), fields)).translate(_KIND)
+        kinds_ok = (kinds[:1] == b"p" and b"pp" not in kinds and b"ddd" not in kinds
+                    and not kinds.endswith(b"p")
+                    and gaps.translate(_GAP) == kinds[1:] + b"p")
+        marked = kinds.replace(b"dd", b"dm")
+        paths = list(compress(fields, kinds.translate(_IS_P)))
+        sizes = list(compress(fields, b"\x00" + kinds[:-1].translate(_IS_P)))
+        mtimes = list(compress(fields, marked.translate(_IS_M)))
+        mtime_lines = marked.replace(b"pdm", b"\x01").replace(b"pd", b"\x00")
+    digits = b"".join(mtimes)
+    if not kinds_ok or not b"".join(sizes).isdigit() or (mtimes and not digits.isdigit()):
+        raise Unsupported("malformed or unusual lines")
+    new = _new_lines(mtimes, len(digits), mtime_lines, cutoff_int)
+    offsets = None
+    if want_offsets:
+        offsets = _offsets(base, fields, paths, sizes, mtimes, mtime_lines, kinds)
+    return Block(paths, sizes, new, _MtimeOf(mtimes, mtime_lines), offsets)
+
+
+def _new_lines(mtimes: list, n_digits: int, mtime_lines, cutoff_int: int) -> list:
+    """Indices of lines whose mtime is after the cutoff (an integer mtime m is newer than
+    the float cutoff c exactly when m > floor(c))."""
+    if not mtimes:
+        return []
+    width = len(str(cutoff_int))
+    if n_digits == width * len(mtimes) and min(map(len, mtimes)) == width:
+        # same-width digit strings compare like the numbers they are
+        flags = map(str(cutoff_int).encode().__lt__, mtimes)
+    else:
+        flags = map(cutoff_int.__lt__, map(int, mtimes))
+    which = list(compress(range(len(mtimes)), flags))
+    if which and mtime_lines is not None:
+        lines = list(compress(range(len(mtime_lines)), mtime_lines))
+        which = [lines[i] for i in which]
+    return which
+
+
+class _MtimeOf:
+    """mtime bytes of line i (or None), computed only for the few lines that need it."""
+
+    def __init__(self, mtimes, mtime_lines):
+        self.mtimes, self.mtime_lines = mtimes, mtime_lines
+        self.line = self.before = 0  # lines with an mtime before ``line``: asked in order
+
+    def __call__(self, i: int):
+        if self.mtime_lines is None:
+            return self.mtimes[i]
+        if i < self.line:
+            self.line = self.before = 0
+        self.before += self.mtime_lines.count(1, self.line, i)
+        self.line = i
+        return self.mtimes[self.before] if self.mtime_lines[i] else None
+
+
+def _offsets(base, fields, paths, sizes, mtimes, mtime_lines, kinds) -> list:
+    """Byte offset of every line (each field is followed by exactly one separator)."""
+    if kinds is None:
+        cols = [paths, sizes] + ([mtimes] if mtime_lines is None else [])
+        lengths = map(len, paths)
+        for col in cols[1:]:
+            lengths = map(add, lengths, map(len, col))
+        lengths = map(add, lengths, repeat(len(cols)))
+        return list(accumulate(lengths, initial=base))[:-1]
+    starts = list(accumulate(map(len, fields), initial=0))  # field lengths before field i
+    return [base + starts[i] + i for i in compress(range(len(fields)), kinds.translate(_IS_P))]
+
+
+# -------------------------------------------------------------------------------- joining
+def diff(inventory_path: str, listing_path: str, top_dirs, ignore, cutoff: float) -> DumpDiff:
+    import time
+
+    cutoff_int = math.floor(cutoff)
+    timings = {}
+    t0 = time.monotonic()
+    unlisted: list[str] = []
+    listing, news, evidence, n_list, list_bytes = _read_listing(listing_path, unlisted, cutoff_int)
+    timings["listing"] = time.monotonic() - t0
+
+    t0 = time.monotonic()
+    tops = [(_norm_top(t), t) for t in top_dirs]
+    missing, mismatch, n_inv, inv_totals = _stream_inventory(inventory_path, listing, cutoff,
+                                                             cutoff_int, tops)
+    if operator.countOf(listing.values(), SEEN) != n_inv:
+        raise Unsupported("duplicate paths in the inventory")
+    timings["inventory"] = time.monotonic() - t0
+
+    t0 = time.monotonic()
+    orphans = _unmatched(listing_path, listing, cutoff)
+    del listing
+    mismatch = _verify_mismatches(listing_path, mismatch)
+    findings = _apply_rules(tops, ignore, unlisted, missing, orphans, mismatch, news, evidence)
+    timings["compare"] = time.monotonic() - t0
+    inv_files = sum(f for f, _b in inv_totals)
+    inv_bytes = sum(b for _f, b in inv_totals)
+    return DumpDiff(findings, n_list, list_bytes, inv_files, inv_bytes, timings)
+
+
+def _read_listing(path, unlisted, cutoff_int):
+    """The listing as ``hash(path) -> offset << 48 | size << 1 | new``; the new lines' paths;
+    directories shown to hold an old file (an old neighbour of a new line)."""
+    table: dict[int, int] = {}
+    news: list[bytes] = []
+    evidence: set[bytes] = set()
+    n_lines = total = 0
+    for base, chunk in _blocks(path, unlisted):
+        b = _parse(chunk, base, cutoff_int, want_offsets=True)
+        sizes = list(map(int, b.sizes))
+        if sizes and max(sizes) >= 1 << (SIZE_BITS - 1):
+            raise Unsupported("file sizes beyond 2**46")
+        values = list(map(or_, map(lshift, b.offsets, repeat(SIZE_BITS + 1)),
+                          map(lshift, sizes, repeat(1))))
+        new = set(b.new)
+        for i in b.new:
+            values[i] |= 1
+            _neighbour_evidence(b.paths, i, new, news, evidence)
+        table.update(zip(map(hash, b.paths), values))
+        n_lines += len(sizes)
+        total += sum(sizes)
+    if len(table) != n_lines:
+        raise Unsupported("duplicate paths (or a path hash collision) in the listing")
+    return table, news, evidence, n_lines, total
+
+
+def _neighbour_evidence(paths, i, new, news, evidence):
+    """Record new line i; if an old line next to it is in the same directory, that
+    directory (and every parent) holds an old remote file."""
+    path = paths[i]
+    news.append(path)
+    directory = path.rpartition(b"/")[0]
+    prefix = directory + b"/"
+    for j in (i - 1, i + 1, i - 2, i + 2):
+        if 0 <= j < len(paths) and j not in new and paths[j].startswith(prefix):
+            evidence.add(directory)
+            return
+
+
+def _stream_inventory(path, listing, cutoff, cutoff_int, tops):
+    """Match every inventory line against the listing; return the inventory-side
+    candidates (missing, mismatch) with their text, the line count and per-top totals."""
+    missing, mismatch = [], []
+    totals = [[0, 0] for _ in tops]
+    n_lines = 0
+    get = listing.get
+    for base, chunk in _blocks(path, None):
+        b = _parse(chunk, base, cutoff_int, want_offsets=False)
+        sizes = list(map(int, b.sizes))
+        if sizes and max(sizes) >= 1 << (SIZE_BITS - 1):
+            raise Unsupported("file sizes beyond 2**46")
+        hashes = list(map(hash, b.paths))
+        got = list(map(get, hashes, repeat(ABSENT)))
+        differ = compress(range(len(sizes)), map(ne, map(and_, got, repeat(MASK)),
+                                                 map(lshift, sizes, repeat(1))))
+        for i in differ:
+            _candidate(b, i, got[i], sizes[i], cutoff, missing, mismatch)
+        listing.update(zip(hashes, repeat(SEEN)))
+        n_lines += len(sizes)
+        for k, (top, _given) in enumerate(tops):
+            if top == "/":
+                totals[k][0] += len(sizes)
+                totals[k][1] += sum(sizes)
+            else:
+                inside = list(map(bytes.startswith, b.paths, repeat(top.encode() + b"/")))
+                totals[k][0] += sum(inside)
+                totals[k][1] += sum(compress(sizes, inside))
+    return missing, mismatch, n_lines, totals
+
+
+def _candidate(b: Block, i: int, got: int, size: int, cutoff, missing, mismatch) -> None:
+    if got == SEEN:
+        raise Unsupported("duplicate paths in the inventory")
+    mtime = b.mtimes_of(i)
+    if mtime is not None and float(mtime) > cutoff:
+        return  # a new inventory entry is never reported
+    if got == ABSENT:
+        missing.append((b.paths[i], size))
+        return
+    remote_size = (got >> 1) & ((1 << SIZE_BITS) - 1)
+    if not got & 1 and remote_size != size:
+        mismatch.append((b.paths[i], size, remote_size, got >> (SIZE_BITS + 1)))
+
+
+def _read_line(fd: int, offset: int) -> tuple[bytes, int, bytes | None]:
+    """The line at ``offset``, read with pread (an mmap would count the whole file as
+    resident memory once enough of its pages were touched)."""
+    size, data = 512, b""
+    while b"\n" not in data:
+        data = os.pread(fd, size, offset)
+        if len(data) < size:
+            break
+        size *= 4
+    fields = data.partition(b"\n")[0].split()
+    return fields[0], int(fields[1]), (fields[2] if len(fields) > 2 else None)
+
+
+@contextlib.contextmanager
+def _mapped(path: str):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _unmatched(path, listing, cutoff) -> list[tuple[bytes, int]]:
+    """Old listing lines the inventory never matched: the orphan candidates, with text."""
+    offsets = sorted(v >> (SIZE_BITS + 1) for v in compress(
+        listing.values(), map(operator.ge, listing.values(), repeat(0))) if not v & 1)
+    out = []
+    with _mapped(path) as mm:
+        for offset in offsets:
+            lfn, size, mtime = _read_line(mm, offset)
+            if mtime is not None and float(mtime) > cutoff:
+                raise Unsupported("listing line changed while being read")
+            out.append((lfn, size))
+    return out
+
+
+def _verify_mismatches(path, mismatch):
+    """A path hash matched the listing at another size: check it is the same path."""
+    out = []
+    if not mismatch:
+        return out
+    with _mapped(path) as mm:
+        for lfn, isize, rsize, offset in mismatch:
+            other, size, _mtime = _read_line(mm, offset)
+            if other != lfn or size != rsize:
+                raise Unsupported("a path hash shared by two paths")
+            out.append((lfn, isize, rsize))
+    return out
+
+
+# ---------------------------------------------------------------------------------- rules
+def _norm_top(top: str) -> str:
+    if not top.startswith("/") or "//" in top:
+        raise Unsupported(f"unusual top directory {top!r}")
+    return top.rstrip("/") or "/"
+
+
+def _under(path: str, directory: str) -> bool:
+    return directory == "/" or path.startswith(directory + "/")
+
+
+def _parents(directory: str):
+    """``directory`` and every parent up to ``/``."""
+    while True:
+        yield directory
+        if directory == "/":
+            return
+        directory = directory.rpartition("/")[0] or "/"
+
+
+def _apply_rules(tops, ignore, unlisted, missing, orphans, mismatch, news, evidence) -> Findings:
+    marks = set()
+    for u in unlisted:
+        if not u.startswith("/") or "//" in u:
+            raise Unsupported(f"unusual unlisted mark {u!r}")
+        marks.add(u.rstrip("/") or "/")
+    dec = bytes.decode
+    new_dirs: set[str] = set()  # every directory holding a new remote file at any depth
+    for p in news:
+        new_dirs.update(_parents(dec(p).rpartition("/")[0] or "/"))
+    old_dirs: set[str] = set()  # directories shown to hold an old remote file at any depth
+    for d in evidence:
+        old_dirs.update(_parents(dec(d) or "/"))
+    for lfn, _size in orphans:
+        old_dirs.update(_parents(dec(lfn).rpartition("/")[0] or "/"))
+    for lfn, _i, _r in mismatch:
+        old_dirs.update(_parents(dec(lfn).rpartition("/")[0] or "/"))
+
+    out_missing, out_orphan, out_mismatch, out_unlisted = [], [], [], []
+    for top, given in tops:
+        below = [u for u in marks if _under(u, top) or u == top]
+        stops = [u for u in below if not any(v != u and _under(u, v) for v in below)]
+        out_unlisted += [given if u == top else u for u in stops]
+
+        def blocked(lfn: str) -> bool:
+            return any(_under(lfn, u) for u in stops)
+
+        for lfn, size in missing:
+            s = dec(lfn)
+            if _under(s, top) and not blocked(s) and not _only_new(s, top, new_dirs, old_dirs, below):
+                out_missing.append((s, size))
+        for lfn, size in orphans:
+            s = dec(lfn)
+            if _under(s, top) and not blocked(s) and not any(p in s for p in ignore):
+                out_orphan.append((s, size))
+        for lfn, isize, rsize in mismatch:
+            s = dec(lfn)
+            if _under(s, top) and not blocked(s):
+                out_mismatch.append((s, isize, rsize))
+    return Findings(missing=sorted(out_missing), orphan=sorted(out_orphan),
+                    size_mismatch=sorted(out_mismatch), unlisted=sorted(out_unlisted),
+                    empty_dirs=[])  # a flat dump never has a directory without files
+
+
+def _only_new(lfn: str, top: str, new_dirs: set, old_dirs: set, marks: list) -> bool:
+    """Whether the walk stops above ``lfn`` at a remote directory holding only new entries.
+
+    That can only be the deepest directory between ``top`` and the file's own directory
+    that holds a new remote file; it stops the walk unless it also holds an old file or an
+    unlisted directory.
+    """
+    deepest = None
+    for d in _parents(lfn.rpartition("/")[0] or "/"):
+        if d in new_dirs:
+            deepest = d
+            break
+        if d == top:
+            break
+    if deepest is None:
+        return False
+    if deepest in old_dirs or any(_under(u, deepest) or u == deepest for u in marks):
+        return False
+    raise Unsupported(f"cannot tell whether {deepest} holds only new remote entries")
