@@ -120,13 +120,36 @@ def test_entries_without_stat_are_refused():
 
 
 def test_error_kinds():
-    cases = [({"ok": False, "code": 400, "errno": 3010, "message": "denied"}, ErrorKind.PERMISSION, False),
-             ({"ok": False, "code": 400, "errno": 3011, "message": "gone"}, ErrorKind.NOT_FOUND, True),
-             ({"ok": False, "code": 206, "errno": 0, "message": "expired"}, ErrorKind.TIMEOUT, True),
-             ({"ok": False, "code": 108, "errno": 0, "message": "conn"}, ErrorKind.CONNECTION, True),
-             ({"ok": False, "code": 400, "errno": 3005, "message": "not a dir"}, ErrorKind.OTHER, False),
-             ({"ok": False, "code": 2, "errno": 0, "message": "?"}, ErrorKind.OTHER, True)]
+    def err(code, errno=0):
+        return {"ok": False, "code": code, "errno": errno, "message": "x"}
+
+    cases = [(err(400, 3010), ErrorKind.PERMISSION, False),
+             (err(400, 3011), ErrorKind.NOT_FOUND, True),
+             (err(206), ErrorKind.TIMEOUT, True),
+             (err(108), ErrorKind.CONNECTION, True),
+             (err(400, 3005), ErrorKind.OTHER, False),
+             (err(2), ErrorKind.OTHER, True)]
     for st, kind, retry in cases:
         with pytest.raises(ListingError) as err:
             to_listing("/p", st, None)
         assert (err.value.kind, err.value.retry) == (kind, retry), st
+
+
+def test_deadlines_fire_in_order_and_cancelled_ones_never():
+    import time as _time
+
+    from consistency_xrootd.deadlines import COMPACT_ABOVE, Deadlines
+
+    fired = []
+    d = Deadlines()
+    now = _time.monotonic()
+    handles = [d.add(now + 3600, lambda: fired.append("never")) for _ in range(3 * COMPACT_ABOVE)]
+    for h in handles:
+        d.cancel(h)
+    assert len(d) == 0 and len(d._heap) < COMPACT_ABOVE + 2  # compacted, not kept an hour
+    d.add(now + 0.2, lambda: fired.append("b"))
+    d.add(now + 0.1, lambda: fired.append("a"))
+    gone = d.add(now + 0.15, lambda: fired.append("cancelled"))
+    d.cancel(gone)
+    _time.sleep(0.5)
+    assert fired == ["a", "b"]

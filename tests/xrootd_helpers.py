@@ -59,7 +59,7 @@ def write_config(path: Path, url: str, dump: Path | str, **keys) -> Path:
     return path
 
 
-def consistency(*args, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
+def consistency(*args, timeout: float = 120, env: dict | None = None):
     return subprocess.run([str(VENV_BIN / "consistency"), *map(str, args)],
                           env={**os.environ, **(env or {})}, capture_output=True, text=True,
                           timeout=timeout)

@@ -4,6 +4,10 @@ XrdCl checks request timeouts on a whole-second clock (``XRD_TIMEOUTRESOLUTION``
 unless set), so a 1 s timeout may fire after 0.1 s or 2 s. The lister therefore gives XrdCl
 a slightly longer timeout as a backstop and expires requests itself: one daemon thread
 sleeps until the earliest deadline and calls its ``expire`` callback.
+
+Answered requests cancel their deadline. A fast walk answers thousands of requests a
+second with timeouts of minutes, so cancelled entries are dropped from the heap whenever
+they make up most of it, rather than kept until their time comes.
 """
 from __future__ import annotations
 
@@ -13,25 +17,44 @@ import threading
 import time
 from typing import Callable
 
+COMPACT_ABOVE = 1024
+
 
 class Deadlines:
     def __init__(self, clock=time.monotonic):
         self._clock = clock
-        self._heap: list = []
+        self._heap: list[list] = []
+        self._cancelled = 0
         self._seq = itertools.count()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def add(self, when: float, expire: Callable[[], None]) -> None:
-        """Call ``expire()`` at monotonic time ``when`` (it must ignore finished requests)."""
+    def __len__(self) -> int:
+        return len(self._heap) - self._cancelled
+
+    def add(self, when: float, expire: Callable[[], None]) -> list:
+        """Call ``expire()`` at monotonic time ``when`` unless cancelled; returns the handle."""
+        entry = [when, next(self._seq), expire]
         with self._wake:
-            heapq.heappush(self._heap, (when, next(self._seq), expire))
-            if self._heap[0][0] == when:
+            heapq.heappush(self._heap, entry)
+            if self._heap[0] is entry:
                 self._wake.notify()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, daemon=True,
                                                 name="xrootd-deadlines")
                 self._thread.start()
+        return entry
+
+    def cancel(self, entry: list) -> None:
+        with self._wake:
+            if entry[2] is None:
+                return
+            entry[2] = None
+            self._cancelled += 1
+            if self._cancelled > COMPACT_ABOVE and self._cancelled * 2 > len(self._heap):
+                self._heap = [e for e in self._heap if e[2] is not None]
+                heapq.heapify(self._heap)
+                self._cancelled = 0
 
     def _run(self) -> None:
         while True:
@@ -40,9 +63,13 @@ class Deadlines:
                 while not due:
                     now = self._clock()
                     while self._heap and self._heap[0][0] <= now:
-                        due.append(heapq.heappop(self._heap)[2])
+                        entry = heapq.heappop(self._heap)
+                        if entry[2] is None:
+                            self._cancelled -= 1
+                        else:
+                            due.append(entry[2])
+                            entry[2] = None
                     if not due:
-                        wait = self._heap[0][0] - now if self._heap else None
-                        self._wake.wait(wait)
+                        self._wake.wait(self._heap[0][0] - now if self._heap else None)
             for expire in due:
                 expire()

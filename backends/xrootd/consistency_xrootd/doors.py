@@ -59,7 +59,8 @@ class DoorPool:
             return door
 
     def release(self, door: Door, elapsed: float, fault: bool) -> None:
-        """A request to ``door`` ended after ``elapsed`` s; ``fault``: the door, not the directory, failed."""
+        """A request to ``door`` ended after ``elapsed`` s; ``fault``: the door failed, not
+        the directory."""
         with self._lock:
             door.in_flight -= 1
             if fault:

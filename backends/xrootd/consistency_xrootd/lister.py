@@ -109,13 +109,17 @@ class XrootdLister:
         path = door.url.path(lfn)
         # whoever pops the token (the answer or the deadline) finishes the request, once
         self._pending[token] = (door, started, done)
+        deadline = None
         if timeout:
-            self.deadlines.add(started + timeout, lambda: self._expire(token, path, timeout))
+            deadline = self.deadlines.add(started + timeout,
+                                          lambda: self._expire(token, path, timeout))
 
         def answered(st, response=None, *_hosts):
             request = self._pending.pop(token, None)
             if request is None:
                 return  # already expired; a late answer is dropped
+            if deadline is not None:
+                self.deadlines.cancel(deadline)
             try:
                 result = to_listing(path, st, response)
                 fault = False
@@ -126,7 +130,10 @@ class XrootdLister:
             self.pool.release(door, time.monotonic() - started, fault)
             done(result)
 
-        sent = door.client.dirlist(path, STAT, _seconds(timeout), answered)
+        try:
+            sent = door.client.dirlist(path, STAT, _seconds(timeout), answered)
+        except Exception as exc:  # a request that could not even be sent
+            sent = {"ok": False, "code": -1, "message": f"{type(exc).__name__}: {exc}"}
         if not sent.get("ok"):
             answered(sent)
 

@@ -46,7 +46,8 @@ def parse(url: str, where: str = "url", default_prefix: str = "") -> ServerURL:
         raise bad("empty (expected root://host[:port][/prefix])")
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in SCHEMES:
-        raise bad(f"scheme must be root:// (got {parts.scheme + '://' if parts.scheme else 'none'})")
+        got = parts.scheme + "://" if parts.scheme else "none"
+        raise bad(f"scheme must be root:// (got {got})")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise bad("no user, query or fragment allowed")
     netloc = parts.netloc
