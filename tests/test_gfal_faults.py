@@ -40,6 +40,22 @@ def test_directory_never_answered_is_unlisted_on_time(tmp_path, xrootd_server, s
     assert took < 15  # two attempts of 2 s, not XrdCl's default 1800 s
 
 
+def test_slow_directory_within_the_timeout_is_listed_in_full(tmp_path, xrootd_server,
+                                                           slow_proxy):
+    seed = random.randrange(1 << 30)
+    site_dir, dump, expected = generate(tmp_path, seed=seed)
+    srv = xrootd_server(site_dir)
+    slow = block_dir_with_missing(expected, site_dir)
+    proxy = slow_proxy(srv, delay=2, match=slow)
+    cfg = write_config(tmp_path / "c.toml", proxy.url, dump, root=expected.root, timeout=5,
+                       retries=0)
+    out = tmp_path / "out"
+    proc, took = run(cfg, out, clean_env())
+    assert proc.returncode == 0, (seed, proc.stderr)
+    assert results(out) == planted(expected), f"seed {seed}"
+    assert summary(out)["errors"] == {}
+
+
 def test_hung_server_fails_the_check_on_time(tmp_path, xrootd_server):
     site_dir, dump, expected = generate(tmp_path, seed=3, n_files=50)
     srv = xrootd_server(site_dir)

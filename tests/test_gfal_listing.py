@@ -26,12 +26,14 @@ def test_listing_equals_the_tree_on_disk(planted_site, protocol):
     files, dirs, stats, lister = walk(site_config(url_for(protocol, srv, site_dir), dump,
                                                   root=expected.root))
     disk_files, disk_dirs = disk_view(site_dir, expected.root)
-    assert stats.errors == {} and stats.retries == 0
+    # over root:// gfal2 now and then sleeps 60 s on an answer it has: the engine retries it
+    assert stats.errors == {} and set(stats.attempts_failed) <= {"timeout"}
     assert dirs == disk_dirs
     assert files == disk_files  # names, sizes and mtimes
     # every empty directory was listed twice before it was believed
     empty = sum(1 for d in disk_dirs if not os.listdir(site_dir / d.lstrip("/")))
-    assert empty > 0 and lister.events == {"empty_confirmed": empty}
+    assert empty > 0 and lister.events["empty_confirmed"] >= empty
+    assert lister.events["empty_recovered"] == 0
 
 
 @pytest.mark.parametrize("protocol", ["root", "http"])
