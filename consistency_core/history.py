@@ -26,6 +26,7 @@ STATES = ("ready", "halted", "disabled")
 MODES = ("act", "dry")
 SQLITE_NAME = "history.sqlite"
 _BATCH = 10000
+MIN_FREE_BYTES = 1 << 20
 
 # Columns of the runs table besides id and site, in order; counts are integers.
 COUNT_COLUMNS = ("dirs_listed", "files_listed", "bytes_listed", "inventory_files",
@@ -106,6 +107,7 @@ class History:
             except OSError as exc:
                 raise HistoryError(f"{directory}: cannot create the state directory: "
                                    f"{exc.strerror or exc}") from None
+            _check_free_space(directory)
             conn = sqlite3.connect(parts.path, timeout=timeout, isolation_level=None,
                                    check_same_thread=False)
             conn.execute("PRAGMA foreign_keys=ON")
@@ -314,6 +316,20 @@ class History:
                               "VALUES (?, ?, ?, ?)", values).close()
 
         self._transaction(work)
+
+
+def _check_free_space(directory: str) -> None:
+    """Refuse to start a check whose run could not be recorded: better now than after hours
+    of listing."""
+    try:
+        st = os.statvfs(directory)
+    except OSError as exc:
+        raise HistoryError(f"{directory}: cannot inspect the state directory: "
+                           f"{exc.strerror or exc}") from None
+    free = st.f_bavail * st.f_frsize
+    if free < MIN_FREE_BYTES:
+        raise HistoryError(f"{directory}: the state directory's disk is full "
+                           f"({free} bytes free, at least {MIN_FREE_BYTES} needed)")
 
 
 def finding_rows(result):

@@ -189,6 +189,15 @@ def test_history_on_mariadb(tmp_path, gen_site, mariadb_server):
     conn.close()
     assert not (tmp_path / "state" / "history.sqlite").exists()
 
+    assert cli("status", "set", "GEN", "halt", "--config", config).returncode == 0
+    conn = mariadb_server.connect()
+    with conn.cursor() as cur:
+        cur.execute("SELECT site, state, mode FROM site_state")
+        assert cur.fetchall() == (("GEN", "halted", "act"),)
+    conn.close()
+    refused = cli("run", "--pick", "GEN", "--config", config)
+    assert refused.returncode == 1 and "no site matching" in refused.stderr
+
     mariadb_server.kill()
     proc = cli("run", "--site", "GEN", "--config", config)
     assert proc.returncode == 1

@@ -160,12 +160,13 @@ def test_lister_concurrency_limit(tmp_path):
 def tiny_fs(tmp_path):
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)], check=True)
     yield mnt
     subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
 def test_read_only_or_full_state_directory(tmp_path, tiny_fs):
+    """A 2 MB tmpfs: room for the first run's history, then filled up, then read-only."""
     site = small_site(tmp_path / "s")
     config = write_config(tmp_path / "c.toml", {"T2_A": site}, output=str(tmp_path / "results"),
                           state_dir=str(tiny_fs / "state"))
@@ -179,10 +180,13 @@ def test_read_only_or_full_state_directory(tmp_path, tiny_fs):
         pass
     finally:
         os.close(fd)
+    summary = tmp_path / "results" / "T2_A_summary.json"
+    written = summary.stat().st_mtime_ns
     full = cli("-q", "run", "--site", "T2_A", "--config", config)
     assert full.returncode == 1 and "Traceback" not in full.stderr
     assert len(full.stderr.strip().splitlines()) == 1, full.stderr
-    assert "full" in full.stderr or "No space left" in full.stderr
+    assert "state directory's disk is full" in full.stderr
+    assert summary.stat().st_mtime_ns == written  # refused before listing anything
     filler.unlink()
     assert [row[1] for row in runs_at(tiny_fs / "state")] == ["gated"]  # no half row
 
