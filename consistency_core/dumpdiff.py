@@ -31,9 +31,13 @@ from __future__ import annotations
 
 import contextlib
 import math
+import multiprocessing
 import operator
 import os
 import re
+import threading
+import time
+from array import array
 from itertools import accumulate, compress, repeat
 from operator import add, and_, itemgetter, lshift, ne, or_
 
@@ -48,7 +52,6 @@ ABSENT, SEEN = -2, -1  # dict.get default; an entry the inventory has matched
 
 _WS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.split() splits an ASCII line on
 _NOT_WS = bytes(c for c in range(256) if c not in _WS)
-_KIND = bytes(ord("p") if c == ord("/") else ord("d") for c in range(256))  # path or digits
 _IS_P = bytes(1 if c == ord("p") else 0 for c in range(256))
 _IS_M = bytes(1 if c == ord("m") else 0 for c in range(256))
 _GAP = bytes(ord("p") if c == ord("\n") else ord("d") for c in range(256))  # next field's kind
@@ -78,7 +81,6 @@ class Block:
     paths: list
     sizes: list
     new: list  # indices of lines younger than the cutoff
-    mtimes_of: object  # line index -> mtime bytes or None (only used for a few lines)
     offsets: list | None
 
 
@@ -125,10 +127,11 @@ def _comments(chunk: bytes, unlisted: list | None) -> int:
     return pos
 
 
-def _parse(chunk: bytes, base: int, cutoff_int: int, want_offsets: bool) -> Block:
+def _parse(chunk: bytes, base: int, cutoff_int: int | None, want_offsets: bool) -> Block:
     """Split a block of canonical lines (``path size [mtime]``, single spaces) at C speed.
 
-    Raises Unsupported for anything else, so the tree path reports it exactly.
+    Raises Unsupported for anything else, so the tree path reports it exactly. Without a
+    ``cutoff_int`` no line is looked at for being new.
     """
     if not chunk.isascii() or b"#" in chunk[:1]:
         raise Unsupported("non-ASCII text or comments among the lines")
@@ -151,23 +154,22 @@ def _parse(chunk: bytes, base: int, cutoff_int: int, want_offsets: bool) -> Bloc
         kinds_ok = bytes(map(itemgetter(0), paths)) == b"/" * n and gaps == b" \n" * n
         mtime_lines, kinds = b"", None
     else:
-        kinds = bytes(map(itemgetter(0), fields)).translate(_KIND)
-        kinds_ok = (kinds[:1] == b"p" and b"pp" not in kinds and b"ddd" not in kinds
-                    and not kinds.endswith(b"p")
-                    and gaps.translate(_GAP) == kinds[1:] + b"p")
+        kinds = b"p" + gaps[:-1].translate(_GAP)  # a field after a newline is a path
         marked = kinds.replace(b"dd", b"dm")
         paths = list(compress(fields, kinds.translate(_IS_P)))
+        kinds_ok = (b"pp" not in kinds and b"ddd" not in kinds and not kinds.endswith(b"p")
+                    and bytes(map(itemgetter(0), paths)) == b"/" * n)
         sizes = list(compress(fields, b"\x00" + kinds[:-1].translate(_IS_P)))
         mtimes = list(compress(fields, marked.translate(_IS_M)))
         mtime_lines = marked.replace(b"pdm", b"\x01").replace(b"pd", b"\x00")
     digits = b"".join(mtimes)
     if not kinds_ok or not b"".join(sizes).isdigit() or (mtimes and not digits.isdigit()):
         raise Unsupported("malformed or unusual lines")
-    new = _new_lines(mtimes, len(digits), mtime_lines, cutoff_int)
+    new = [] if cutoff_int is None else _new_lines(mtimes, len(digits), mtime_lines, cutoff_int)
     offsets = None
     if want_offsets:
         offsets = _offsets(base, fields, paths, sizes, mtimes, mtime_lines, kinds)
-    return Block(paths, sizes, new, _MtimeOf(mtimes, mtime_lines), offsets)
+    return Block(paths, sizes, new, offsets)
 
 
 def _new_lines(mtimes: list, n_digits: int, mtime_lines, cutoff_int: int) -> list:
@@ -188,23 +190,6 @@ def _new_lines(mtimes: list, n_digits: int, mtime_lines, cutoff_int: int) -> lis
     return which
 
 
-class _MtimeOf:
-    """mtime bytes of line i (or None), computed only for the few lines that need it."""
-
-    def __init__(self, mtimes, mtime_lines):
-        self.mtimes, self.mtime_lines = mtimes, mtime_lines
-        self.line = self.before = 0  # lines with an mtime before ``line``: asked in order
-
-    def __call__(self, i: int):
-        if self.mtime_lines is None:
-            return self.mtimes[i]
-        if i < self.line:
-            self.line = self.before = 0
-        self.before += self.mtime_lines.count(1, self.line, i)
-        self.line = i
-        return self.mtimes[self.before] if self.mtime_lines[i] else None
-
-
 def _offsets(base, fields, paths, sizes, mtimes, mtime_lines, kinds) -> list:
     """Byte offset of every line (each field is followed by exactly one separator)."""
     if kinds is None:
@@ -214,25 +199,25 @@ def _offsets(base, fields, paths, sizes, mtimes, mtime_lines, kinds) -> list:
             lengths = map(add, lengths, map(len, col))
         lengths = map(add, lengths, repeat(len(cols)))
         return list(accumulate(lengths, initial=base))[:-1]
-    starts = list(accumulate(map(len, fields), initial=0))  # field lengths before field i
-    return [base + starts[i] + i for i in compress(range(len(fields)), kinds.translate(_IS_P))]
+    is_path = kinds.translate(_IS_P)
+    before = compress(accumulate(map(len, fields), initial=base), is_path)  # + one separator
+    return list(map(add, before, compress(range(len(fields)), is_path)))  # per field before
 
 
 # -------------------------------------------------------------------------------- joining
 def diff(inventory_path: str, listing_path: str, top_dirs, ignore, cutoff: float) -> DumpDiff:
-    import time
-
     cutoff_int = math.floor(cutoff)
+    tops = [(_norm_top(t), t) for t in top_dirs]
     timings = {}
     t0 = time.monotonic()
-    unlisted: list[str] = []
-    listing, news, evidence, n_list, list_bytes = _read_listing(listing_path, unlisted, cutoff_int)
-    timings["listing"] = time.monotonic() - t0
-
-    t0 = time.monotonic()
-    tops = [(_norm_top(t), t) for t in top_dirs]
-    missing, mismatch, n_inv, inv_totals = _stream_inventory(inventory_path, listing, cutoff,
-                                                             cutoff_int, tops)
+    with _inventory_blocks(inventory_path, cutoff_int, tops) as inventory:
+        unlisted: list[str] = []
+        listing, news, evidence, n_list, list_bytes = _read_listing(listing_path, unlisted,
+                                                                    cutoff_int)
+        timings["listing"] = time.monotonic() - t0
+        t0 = time.monotonic()
+        missing, mismatch, n_inv, inv_totals = _match_inventory(inventory, listing,
+                                                                inventory_path, cutoff, tops)
     if operator.countOf(listing.values(), SEEN) != n_inv:
         raise Unsupported("duplicate paths in the inventory")
     timings["inventory"] = time.monotonic() - t0
@@ -287,49 +272,128 @@ def _neighbour_evidence(paths, i, new, news, evidence):
             return
 
 
-def _stream_inventory(path, listing, cutoff, cutoff_int, tops):
-    """Match every inventory line against the listing; return the inventory-side
-    candidates (missing, mismatch) with their text, the line count and per-top totals."""
-    missing, mismatch = [], []
+# The inventory is parsed into arrays (hash, size, offset per line, per-top totals) by a
+# forked process while this one reads the listing: the two halves of the per-line work run
+# on two cores. Fork keeps the hash() secret, so both processes hash paths alike.
+PARALLEL_BYTES = 64 << 20  # smaller inventories are parsed in this process
+
+
+def _inventory_arrays(path: str, cutoff_int: int, tops):
+    for base, chunk in _blocks(path, None):
+        b = _parse(chunk, base, None, want_offsets=True)  # candidates' mtimes are read later
+        sizes = array("q", map(int, b.sizes))
+        if sizes and max(sizes) >= 1 << (SIZE_BITS - 1):
+            raise Unsupported("file sizes beyond 2**46")
+        totals = []
+        for top, _given in tops:
+            if top == "/":
+                totals.append((len(sizes), sum(sizes)))
+            else:
+                inside = list(map(bytes.startswith, b.paths, repeat(top.encode() + b"/")))
+                totals.append((sum(inside), sum(compress(sizes, inside))))
+        yield array("q", map(hash, b.paths)), sizes, array("q", b.offsets), totals
+
+
+def _inventory_worker(conn, path: str, cutoff_int: int, tops) -> None:
+    try:
+        for block in _inventory_arrays(path, cutoff_int, tops):
+            conn.send(block)
+        conn.send(None)
+    except Unsupported as why:
+        conn.send(str(why))
+    except BaseException as exc:  # the tree comparison will meet it again and report it
+        conn.send(f"inventory parser failed: {exc!r}")
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def _inventory_blocks(path: str, cutoff_int: int, tops):
+    """An iterable of the inventory's blocks as arrays, parsed in a forked process when
+    the dump is large; iterate it once the listing is read."""
+    try:
+        big = os.path.getsize(path) > PARALLEL_BYTES
+    except OSError:
+        raise Unsupported("cannot stat the inventory") from None
+    if not big or path.endswith((".gz", ".bz2")):
+        yield _inventory_arrays(path, cutoff_int, tops)
+        return
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    worker = ctx.Process(target=_inventory_worker, args=(send, path, cutoff_int, tops),
+                         daemon=True)
+    worker.start()
+    send.close()
+    received: list = []
+    # Drain the pipe as blocks come, so the worker never waits for this process.
+    drain = threading.Thread(target=_drain, args=(receive, received), daemon=True)
+    drain.start()
+
+    def blocks():
+        drain.join()
+        end = received.pop() if received and not isinstance(received[-1], tuple) else \
+            "inventory parser exited early"
+        if end is not None:
+            raise Unsupported(end)
+        for i, block in enumerate(received):
+            received[i] = None  # free each block once matched
+            yield block
+
+    try:
+        yield blocks()
+    finally:
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+        receive.close()
+
+
+def _drain(conn, out: list) -> None:
+    try:
+        while True:
+            item = conn.recv()
+            out.append(item)
+            if not isinstance(item, tuple):
+                return
+    except EOFError:
+        return
+
+
+def _match_inventory(blocks, listing, path, cutoff, tops):
+    """Match every inventory line against the listing; mark matched listing entries SEEN.
+    Return the inventory-side candidates (missing, mismatch) with their text, the line
+    count and per-top totals."""
+    pending = []  # (offset, listing value, size) of lines that do not match exactly
     totals = [[0, 0] for _ in tops]
     n_lines = 0
     get = listing.get
-    for base, chunk in _blocks(path, None):
-        b = _parse(chunk, base, cutoff_int, want_offsets=False)
-        sizes = list(map(int, b.sizes))
-        if sizes and max(sizes) >= 1 << (SIZE_BITS - 1):
-            raise Unsupported("file sizes beyond 2**46")
-        hashes = list(map(hash, b.paths))
+    for hashes, sizes, offsets, block_totals in blocks:
         got = list(map(get, hashes, repeat(ABSENT)))
         differ = compress(range(len(sizes)), map(ne, map(and_, got, repeat(MASK)),
                                                  map(lshift, sizes, repeat(1))))
-        for i in differ:
-            _candidate(b, i, got[i], sizes[i], cutoff, missing, mismatch)
+        pending += [(offsets[i], got[i], sizes[i], hashes[i]) for i in differ]
         listing.update(zip(hashes, repeat(SEEN)))
         n_lines += len(sizes)
-        for k, (top, _given) in enumerate(tops):
-            if top == "/":
-                totals[k][0] += len(sizes)
-                totals[k][1] += sum(sizes)
-            else:
-                inside = list(map(bytes.startswith, b.paths, repeat(top.encode() + b"/")))
-                totals[k][0] += sum(inside)
-                totals[k][1] += sum(compress(sizes, inside))
+        for k, (files, size) in enumerate(block_totals):
+            totals[k][0] += files
+            totals[k][1] += size
+    missing, mismatch = [], []
+    with _opened(path) as fd:
+        for offset, got, size, hashed in pending:
+            lfn, line_size, mtime = _read_line(fd, offset)
+            if line_size != size or hash(lfn) != hashed:
+                raise Unsupported("inventory changed while being read")
+            if got == SEEN:
+                raise Unsupported("duplicate paths in the inventory")
+            if mtime is not None and float(mtime) > cutoff:
+                continue  # a new inventory entry is never reported
+            if got == ABSENT:
+                missing.append((lfn, size))
+                continue
+            remote_size = (got >> 1) & ((1 << SIZE_BITS) - 1)
+            if not got & 1 and remote_size != size:
+                mismatch.append((lfn, size, remote_size, got >> (SIZE_BITS + 1)))
     return missing, mismatch, n_lines, totals
-
-
-def _candidate(b: Block, i: int, got: int, size: int, cutoff, missing, mismatch) -> None:
-    if got == SEEN:
-        raise Unsupported("duplicate paths in the inventory")
-    mtime = b.mtimes_of(i)
-    if mtime is not None and float(mtime) > cutoff:
-        return  # a new inventory entry is never reported
-    if got == ABSENT:
-        missing.append((b.paths[i], size))
-        return
-    remote_size = (got >> 1) & ((1 << SIZE_BITS) - 1)
-    if not got & 1 and remote_size != size:
-        mismatch.append((b.paths[i], size, remote_size, got >> (SIZE_BITS + 1)))
 
 
 def _read_line(fd: int, offset: int) -> tuple[bytes, int, bytes | None]:
@@ -346,7 +410,7 @@ def _read_line(fd: int, offset: int) -> tuple[bytes, int, bytes | None]:
 
 
 @contextlib.contextmanager
-def _mapped(path: str):
+def _opened(path: str):
     fd = os.open(path, os.O_RDONLY)
     try:
         yield fd
@@ -359,7 +423,7 @@ def _unmatched(path, listing, cutoff) -> list[tuple[bytes, int]]:
     offsets = sorted(v >> (SIZE_BITS + 1) for v in compress(
         listing.values(), map(operator.ge, listing.values(), repeat(0))) if not v & 1)
     out = []
-    with _mapped(path) as mm:
+    with _opened(path) as mm:
         for offset in offsets:
             lfn, size, mtime = _read_line(mm, offset)
             if mtime is not None and float(mtime) > cutoff:
@@ -373,7 +437,7 @@ def _verify_mismatches(path, mismatch):
     out = []
     if not mismatch:
         return out
-    with _mapped(path) as mm:
+    with _opened(path) as mm:
         for lfn, isize, rsize, offset in mismatch:
             other, size, _mtime = _read_line(mm, offset)
             if other != lfn or size != rsize:

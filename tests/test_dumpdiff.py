@@ -169,3 +169,21 @@ def test_summary_written_by_the_fast_path(tmp_path):
     assert summary["inventory"] == {"files": 2, "bytes": 3}
     assert summary["listing"]["files"] == 2 and summary["listing"]["bytes"] == 7
     assert result.findings.unlisted == ["/store/u"]
+
+
+@pytest.mark.parametrize("late_comment", [False, True])
+def test_inventory_parsed_in_a_forked_process_in_small_blocks(tmp_path, monkeypatch, late_comment):
+    monkeypatch.setattr(dumpdiff, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(dumpdiff, "BLOCK", 4096)
+    inv, lst = tmp_path / "inv.txt", tmp_path / "lst.txt"
+    exp = sitegen.generate_dumps(inv, lst, seed=7, n_files=3000, now=NOW)
+    if late_comment:
+        with open(inv, "a") as fh:
+            fh.write("# a comment after the data goes to the trees\n")
+        with pytest.raises(dumpdiff.Unsupported):
+            fast_path_used(tmp_path, inv, lst, root=exp.root)
+    else:
+        fast_path_used(tmp_path, inv, lst, root=exp.root)
+    fast, _ = both(tmp_path, inv, lst, root=exp.root)
+    assert [m for m, _ in fast.findings.missing] == list(exp.missing)
+    assert [m[0] for m in fast.findings.size_mismatch] == list(exp.size_mismatch)
