@@ -1,7 +1,7 @@
 """Benchmark: list a generated site from a local XRootD server three ways, in one run.
 
-    .venv/bin/python benchmarks/xrootd_listing.py [--files 100000] [--threads 64]
-        [--sweep 8,16,32,64,128] [--delay 0.02] [--repeat 3] [--tree DIR]
+    .venv/bin/python benchmarks/xrootd_listing.py [--files 100000] [--threads 1024]
+        [--sweep 8,64,256] [--delay 0.02] [--repeat 5] [--tree DIR]
 
 1. the ``xrootd`` lister through the real listing engine (``site.threads`` requests in flight),
 2. ``xrdfs HOST ls -l -R`` (the client most operators script around),
@@ -159,10 +159,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--threads", type=int, default=64, help="the lister's in-flight requests")
-    ap.add_argument("--sweep", default="", help="comma-separated thread counts to compare too")
+    ap.add_argument("--threads", type=int, default=1024, help="the lister's in-flight requests")
+    ap.add_argument("--sweep", default="8,64,256",
+                    help="comma-separated thread counts to compare too")
     ap.add_argument("--delay", type=float, default=0.02, help="seconds added per directory listing")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--seq-seconds", type=float, default=0,
                     help="stop the sequential walk through the proxy after this long and "
                          "extrapolate (0: walk the whole tree)")

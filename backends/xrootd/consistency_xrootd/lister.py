@@ -33,7 +33,7 @@ STAT = DirListFlags.STAT
 IS_DIR = StatInfoFlags.IS_DIR
 NOT_FILE_OR_DIR = StatInfoFlags.OTHER
 # in-flight requests at which this lister is fastest here (see README, Benchmarks)
-RECOMMENDED_THREADS = 256
+RECOMMENDED_THREADS = 1024
 # XrdCl's own timeout, a backstop behind the lister's deadline (its clock ticks in seconds)
 BACKSTOP = 2
 
