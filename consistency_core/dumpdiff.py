@@ -34,6 +34,7 @@ import math
 import multiprocessing
 import operator
 import os
+import queue
 import re
 import threading
 import time
@@ -276,6 +277,7 @@ def _neighbour_evidence(paths, i, new, news, evidence):
 # forked process while this one reads the listing: the two halves of the per-line work run
 # on two cores. Fork keeps the hash() secret, so both processes hash paths alike.
 PARALLEL_BYTES = 64 << 20  # smaller inventories are parsed in this process
+PROBE = 4096  # inventory lines matched at a time
 
 
 def _inventory_arrays(path: str, cutoff_int: int, tops):
@@ -324,20 +326,20 @@ def _inventory_blocks(path: str, cutoff_int: int, tops):
                          daemon=True)
     worker.start()
     send.close()
-    received: list = []
-    # Drain the pipe as blocks come, so the worker never waits for this process.
+    received: queue.SimpleQueue = queue.SimpleQueue()
+    # Drain the pipe as blocks come, so the worker never waits for this process; blocks
+    # that arrived are matched while later ones are still being parsed.
     drain = threading.Thread(target=_drain, args=(receive, received), daemon=True)
     drain.start()
 
     def blocks():
-        drain.join()
-        end = received.pop() if received and not isinstance(received[-1], tuple) else \
-            "inventory parser exited early"
-        if end is not None:
-            raise Unsupported(end)
-        for i, block in enumerate(received):
-            received[i] = None  # free each block once matched
-            yield block
+        while True:
+            item = received.get()
+            if not isinstance(item, tuple):
+                if item is not None:
+                    raise Unsupported(item)
+                return
+            yield item
 
     try:
         yield blocks()
@@ -348,15 +350,15 @@ def _inventory_blocks(path: str, cutoff_int: int, tops):
         receive.close()
 
 
-def _drain(conn, out: list) -> None:
+def _drain(conn, out) -> None:
     try:
         while True:
             item = conn.recv()
-            out.append(item)
+            out.put(item)
             if not isinstance(item, tuple):
                 return
-    except EOFError:
-        return
+    except (EOFError, OSError):
+        out.put("inventory parser exited early")
 
 
 def _match_inventory(blocks, listing, path, cutoff, tops):
@@ -367,13 +369,17 @@ def _match_inventory(blocks, listing, path, cutoff, tops):
     totals = [[0, 0] for _ in tops]
     n_lines = 0
     get = listing.get
-    for hashes, sizes, offsets, block_totals in blocks:
-        got = list(map(get, hashes, repeat(ABSENT)))
-        differ = compress(range(len(sizes)), map(ne, map(and_, got, repeat(MASK)),
-                                                 map(lshift, sizes, repeat(1))))
-        pending += [(offsets[i], got[i], sizes[i], hashes[i]) for i in differ]
-        listing.update(zip(hashes, repeat(SEEN)))
-        n_lines += len(sizes)
+    for all_hashes, all_sizes, all_offsets, block_totals in blocks:
+        # In slices, so marking finds the table slots the lookups just brought into cache.
+        for start in range(0, len(all_sizes), PROBE):
+            hashes = all_hashes[start:start + PROBE]
+            sizes = all_sizes[start:start + PROBE]
+            got = list(map(get, hashes, repeat(ABSENT)))
+            differ = compress(range(len(sizes)), map(ne, map(and_, got, repeat(MASK)),
+                                                     map(lshift, sizes, repeat(1))))
+            pending += [(all_offsets[start + i], got[i], sizes[i], hashes[i]) for i in differ]
+            listing.update(zip(hashes, repeat(SEEN)))
+        n_lines += len(all_sizes)
         for k, (files, size) in enumerate(block_totals):
             totals[k][0] += files
             totals[k][1] += size
