@@ -153,3 +153,19 @@ def test_deadlines_fire_in_order_and_cancelled_ones_never():
     d.cancel(gone)
     _time.sleep(0.5)
     assert fired == ["a", "b"]
+
+
+def test_closed_deadlines_stop_their_thread():
+    import time as _time
+
+    from consistency_xrootd.deadlines import Deadlines
+
+    fired = []
+    d = Deadlines()
+    d.add(_time.monotonic() + 0.2, lambda: fired.append(1))
+    thread = d._thread
+    d.close()
+    thread.join(2)
+    assert not thread.is_alive()
+    _time.sleep(0.3)
+    assert fired == []

@@ -28,6 +28,7 @@ class Deadlines:
         self._seq = itertools.count()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     def __len__(self) -> int:
         return len(self._heap) - self._cancelled
@@ -39,7 +40,8 @@ class Deadlines:
             heapq.heappush(self._heap, entry)
             if self._heap[0] is entry:
                 self._wake.notify()
-            if self._thread is None:
+            if self._thread is None or self._closed:  # first use, or used again after close
+                self._closed = False
                 self._thread = threading.Thread(target=self._run, daemon=True,
                                                 name="xrootd-deadlines")
                 self._thread.start()
@@ -56,11 +58,20 @@ class Deadlines:
                 heapq.heapify(self._heap)
                 self._cancelled = 0
 
+    def close(self) -> None:
+        """Stop the thread; pending deadlines never fire."""
+        with self._wake:
+            self._closed = True
+            self._heap.clear()
+            self._wake.notify()
+
     def _run(self) -> None:
-        while True:
+        while not self._closed:
             due = []
             with self._wake:
                 while not due:
+                    if self._closed:
+                        return
                     now = self._clock()
                     while self._heap and self._heap[0][0] <= now:
                         entry = heapq.heappop(self._heap)

@@ -162,6 +162,7 @@ class XrootdLister:
         return box[0]
 
     def close(self) -> None:
+        self.deadlines.close()
         if len(self.pool.doors) > 1:
             log.info("%s: doors: %s", self.site.name, self.pool.describe())
 
