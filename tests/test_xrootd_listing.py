@@ -69,3 +69,15 @@ def test_lister_flag_and_url_flag_override_the_config(site_tmp, xrootd_server):
                        "--lister", "xrootd", "--url", srv.url)
     assert proc.returncode == 0, proc.stderr
     assert results(out) == planted(expected)
+
+
+def test_run_of_chosen_directories_only(site_tmp, xrootd_server):
+    site_dir, dump, expected = generate(site_tmp, seed=6, n_files=800)
+    srv = xrootd_server(site_dir)
+    cfg = write_config(site_tmp / "c.toml", srv.url, dump, directories=["mc"])
+    out = site_tmp / "out"
+    proc = consistency("run", "--config", cfg, "--site", "T2_XRD", "--output", out)
+    assert proc.returncode == 0, proc.stderr
+    want = {k: [p for p in v if p.startswith("/store/mc/")] for k, v in planted(expected).items()}
+    assert results(out) == want
+    assert want["missing"] and want["orphan"]

@@ -18,8 +18,9 @@ def settings(timeout: float) -> dict[str, int]:
     return {
         # timeouts are checked every N s; the default 15 s makes a 5 s timeout fire at 15 s
         "TimeoutResolution": 1,
-        # a request without its own timeout (check(), locate) is still bounded
-        "RequestTimeout": max(1, math.ceil(timeout)) if timeout else 1800,
+        # the lister always passes its own timeout; this bounds any other request in the
+        # process, and never below a minute: other code may share this client
+        "RequestTimeout": max(60, math.ceil(timeout) + 2) if timeout else 1800,
         # reconnect within about a second of a restarted server coming back ...
         "ConnectionWindow": 1,
         "ConnectionRetry": 5,
