@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import math
 import multiprocessing
-import operator
 import os
 import queue
 import re
@@ -49,7 +48,7 @@ from .compare import Findings
 BLOCK = 16 << 20  # bytes read at a time
 SIZE_BITS = 47  # value = offset << 48 | size << 1 | new
 MASK = (1 << (SIZE_BITS + 1)) - 1
-ABSENT, SEEN = -2, -1  # dict.get default; an entry the inventory has matched
+ABSENT = -2  # dict.pop default
 
 _WS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.split() splits an ASCII line on
 _NOT_WS = bytes(c for c in range(256) if c not in _WS)
@@ -219,8 +218,6 @@ def diff(inventory_path: str, listing_path: str, top_dirs, ignore, cutoff: float
         t0 = time.monotonic()
         missing, mismatch, n_inv, inv_totals = _match_inventory(inventory, listing,
                                                                 inventory_path, cutoff, tops)
-    if operator.countOf(listing.values(), SEEN) != n_inv:
-        raise Unsupported("duplicate paths in the inventory")
     timings["inventory"] = time.monotonic() - t0
 
     t0 = time.monotonic()
@@ -277,7 +274,6 @@ def _neighbour_evidence(paths, i, new, news, evidence):
 # forked process while this one reads the listing: the two halves of the per-line work run
 # on two cores. Fork keeps the hash() secret, so both processes hash paths alike.
 PARALLEL_BYTES = 64 << 20  # smaller inventories are parsed in this process
-PROBE = 4096  # inventory lines matched at a time
 
 
 def _inventory_arrays(path: str, cutoff_int: int, tops):
@@ -362,35 +358,31 @@ def _drain(conn, out) -> None:
 
 
 def _match_inventory(blocks, listing, path, cutoff, tops):
-    """Match every inventory line against the listing; mark matched listing entries SEEN.
+    """Match every inventory line against the listing, taking matched entries out of it.
     Return the inventory-side candidates (missing, mismatch) with their text, the line
     count and per-top totals."""
-    pending = []  # (offset, listing value, size) of lines that do not match exactly
+    pending = []  # (offset, listing value, size, hash) of lines that do not match exactly
+    matched = array("q")  # hashes taken out of the listing, to tell a duplicate later
     totals = [[0, 0] for _ in tops]
     n_lines = 0
-    get = listing.get
-    for all_hashes, all_sizes, all_offsets, block_totals in blocks:
-        # In slices, so marking finds the table slots the lookups just brought into cache.
-        for start in range(0, len(all_sizes), PROBE):
-            hashes = all_hashes[start:start + PROBE]
-            sizes = all_sizes[start:start + PROBE]
-            got = list(map(get, hashes, repeat(ABSENT)))
-            differ = compress(range(len(sizes)), map(ne, map(and_, got, repeat(MASK)),
-                                                     map(lshift, sizes, repeat(1))))
-            pending += [(all_offsets[start + i], got[i], sizes[i], hashes[i]) for i in differ]
-            listing.update(zip(hashes, repeat(SEEN)))
-        n_lines += len(all_sizes)
+    take = listing.pop  # one lookup per line; what stays in the listing is unmatched
+    for hashes, sizes, offsets, block_totals in blocks:
+        got = list(map(take, hashes, repeat(ABSENT)))
+        differ = compress(range(len(sizes)), map(ne, map(and_, got, repeat(MASK)),
+                                                 map(lshift, sizes, repeat(1))))
+        pending += [(offsets[i], got[i], sizes[i], hashes[i]) for i in differ]
+        matched.extend(compress(hashes, map(ne, got, repeat(ABSENT))))
+        n_lines += len(sizes)
         for k, (files, size) in enumerate(block_totals):
             totals[k][0] += files
             totals[k][1] += size
+    _no_duplicates([h for _o, got, _s, h in pending if got == ABSENT], matched)
     missing, mismatch = [], []
     with _opened(path) as fd:
         for offset, got, size, hashed in pending:
             lfn, line_size, mtime = _read_line(fd, offset)
             if line_size != size or hash(lfn) != hashed:
                 raise Unsupported("inventory changed while being read")
-            if got == SEEN:
-                raise Unsupported("duplicate paths in the inventory")
             if mtime is not None and float(mtime) > cutoff:
                 continue  # a new inventory entry is never reported
             if got == ABSENT:
@@ -400,6 +392,14 @@ def _match_inventory(blocks, listing, path, cutoff, tops):
             if not got & 1 and remote_size != size:
                 mismatch.append((lfn, size, remote_size, got >> (SIZE_BITS + 1)))
     return missing, mismatch, n_lines, totals
+
+
+def _no_duplicates(absent: list, matched: array) -> None:
+    """A path seen twice in the inventory is absent from the listing the second time: it
+    is a duplicate if it was absent twice, or taken out of the listing before."""
+    wanted = set(absent)
+    if len(wanted) != len(absent) or any(map(wanted.__contains__, matched)):
+        raise Unsupported("duplicate paths in the inventory")
 
 
 def _read_line(fd: int, offset: int) -> tuple[bytes, int, bytes | None]:
@@ -426,8 +426,7 @@ def _opened(path: str):
 
 def _unmatched(path, listing, cutoff) -> list[tuple[bytes, int]]:
     """Old listing lines the inventory never matched: the orphan candidates, with text."""
-    offsets = sorted(v >> (SIZE_BITS + 1) for v in compress(
-        listing.values(), map(operator.ge, listing.values(), repeat(0))) if not v & 1)
+    offsets = sorted(v >> (SIZE_BITS + 1) for v in listing.values() if not v & 1)
     out = []
     with _opened(path) as mm:
         for offset in offsets:

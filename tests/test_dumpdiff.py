@@ -117,6 +117,8 @@ def test_an_old_neighbour_shows_a_directory_is_not_only_new(tmp_path):
     (["/a/b 1 5", "/a/b 2 5"], ["/a/b 2 5"]),  # duplicate path in the inventory
     (["/a/b 1 5"], ["/a/b 1 5", "/a/b 2 5"]),  # ... in the listing
     (["/a/b 1 5", "/a/b 1 5"], ["/a/b 1 5"]),  # the same line twice
+    (["/a/x 1 5", "/a/b 1 5", "/a/x 1 5"], ["/a/b 1 5"]),  # twice, not in the listing
+    (["/a/b 1 5", "/a/b 1 99999999999"], ["/a/b 1 5"]),  # twice, the second one new
     (["/a//b 1 5"], ["/a/b 1 5"]),  # empty path component
     (["/a/b/ 1 5"], ["/a/b 1 5"]),  # path ending in /
     (["/a/b 1 5", "", "/a/c 1 5"], ["/a/b 1 5"]),  # blank line
