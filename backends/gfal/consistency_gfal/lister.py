@@ -68,6 +68,7 @@ class GfalLister:
             raise ConsistencyError(f"{self.where}: {url} is not a directory")
 
     def list_dir(self, lfn: str, timeout: float) -> Listing:
+        # ``timeout`` is site.timeout, already in every context (gfal2 sets it per context)
         url = self.url(lfn)
         listing, took = self._list(url)
         if listing.files or listing.dirs:

@@ -33,15 +33,17 @@ def settings(timeout: float) -> dict[str, str]:
 
 
 def apply(timeout: float) -> dict[str, str]:
-    """Put the settings into the environment unless already there; return what is in force."""
-    in_force = {}
+    """Put the settings into the environment unless already there; return what it holds now
+    (what XrdCl uses, unless a gfal2 context was made earlier in this process)."""
+    in_env = {}
     for key, value in settings(timeout).items():
         current = os.environ.setdefault(key, value)
         if current != value:
             log.debug("%s=%s from the environment (not %s)", key, current, value)
-        in_force[key] = current
-    if int(in_force["XRD_REQUESTTIMEOUT"]) >= GFAL_XROOTD_WAIT:
+        in_env[key] = current
+    request = in_env["XRD_REQUESTTIMEOUT"]
+    if request.isdigit() and int(request) >= GFAL_XROOTD_WAIT:
         log.warning("XRD_REQUESTTIMEOUT=%s: slower root:// listings come back empty from gfal2 "
-                    "after %g s; they are not believed and end up unlisted",
-                    in_force["XRD_REQUESTTIMEOUT"], GFAL_XROOTD_WAIT)
-    return in_force
+                    "after %g s; they are not believed and end up unlisted", request,
+                    GFAL_XROOTD_WAIT)
+    return in_env
