@@ -180,3 +180,20 @@ def test_unlisted_directory_for_real_permission_denied(tmp_path):
     assert summary["errors"] == {"permission_denied": 1}
     assert not summary["gates"]["passed"]
     assert any("unlisted" in r for r in summary["gates"]["reasons"])
+
+
+def test_directory_nobody_may_list_is_unlisted_even_for_root(tmp_path):
+    site, dump, expected = planted_site(tmp_path)
+    locked = site / "store/mc/Camp/DS0/AODSIM"
+    os.chmod(locked, 0)
+    cfg = write_config(tmp_path / "c.toml", site, dump)
+    out = tmp_path / "out"
+    try:
+        consistency("run", "--site", "T2_TEST", "--config", cfg, "--output", out, check_rc=0)
+    finally:
+        os.chmod(locked, 0o755)
+    got = results(out)
+    assert got["unlisted"] == ["/store/mc/Camp/DS0/AODSIM"]
+    assert got["missing"] == [] and got["orphan"] == expected["orphan"]
+    summary = json.loads((out / "T2_TEST_summary.json").read_text())
+    assert summary["errors"] == {"permission_denied": 1}

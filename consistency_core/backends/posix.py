@@ -20,6 +20,7 @@ class PosixLister:
     def __init__(self, site):
         self.base = site.url.removeprefix("file://").rstrip("/")
         self.site = site
+        self.as_root = os.geteuid() == 0
 
     def path(self, lfn: str) -> str:
         return self.base + lfn
@@ -31,6 +32,8 @@ class PosixLister:
     def list_dir(self, lfn: str, timeout: float) -> Listing:
         files, dirs = [], []
         try:
+            if self.as_root:
+                _refuse_what_nobody_may_list(self.path(lfn))
             with os.scandir(self.path(lfn)) as it:
                 for entry in it:
                     st = entry.stat(follow_symlinks=False)
@@ -42,6 +45,16 @@ class PosixLister:
             kind = _KINDS.get(exc.errno, ErrorKind.OTHER)
             raise ListingError(kind, f"{self.path(lfn)}: {exc.strerror or exc}") from None
         return Listing(files, dirs)
+
+
+def _refuse_what_nobody_may_list(path: str) -> None:
+    """Root may read any directory, but a directory whose own mode lets nobody list it
+    (no read or no search bit for anyone) was closed by the site on purpose: its content is
+    not ours to report, so it is treated as permission denied, as for any other user."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode) and (not mode & 0o444 or not mode & 0o111):
+        raise PermissionError(errno.EACCES, "Permission denied (mode "
+                              f"{stat.filemode(mode)} lets nobody list it)", path)
 
 
 @hookimpl
