@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+
+from servers import XrootdServer, ensure_user
 
 from consistency_core import config
 from consistency_core.check import check_site
@@ -138,3 +142,52 @@ def block_dir_with_missing(expected, site_dir: Path) -> str:
     """A directory on disk the inventory holds files in (the parent of a planted missing file)."""
     parents = sorted({lfn.rpartition("/")[0] for lfn in expected.missing})
     return next(p for p in parents if (site_dir / p.lstrip("/")).is_dir())
+
+
+class TlsXrootdServer(XrootdServer):
+    """An XrootdServer whose XrdHttp port also speaks TLS (https://, davs://), with a
+    self-signed certificate for 127.0.0.1 (clients need gfal2's HTTP PLUGIN:INSECURE)."""
+
+    def __init__(self, data_dir, cert_dir: Path):
+        super().__init__(data_dir)
+        self.cert, self.key = cert_dir / "cert.pem", cert_dir / "key.pem"
+
+    def _prepare(self) -> None:
+        super()._prepare()
+        cfg = self.base_dir / "xrootd.cfg"
+        cfg.write_text(cfg.read_text() + f"xrd.tls {self.cert} {self.key}\nxrd.tlsca noverify\n")
+
+    def https_url(self, scheme: str = "https") -> str:
+        return f"{scheme}://127.0.0.1:{self.http_port}"
+
+
+def self_signed_cert(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(directory / "key.pem"), "-out", str(directory / "cert.pem"),
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    user = ensure_user()  # the server reads them as user xrootd
+    for path in (directory, directory / "key.pem", directory / "cert.pem"):
+        os.chown(path, user.pw_uid, user.pw_gid)
+    os.chmod(directory / "key.pem", 0o600)
+    return directory
+
+
+@pytest.fixture
+def tls_xrootd_server(tmp_path):
+    """Factory: ``srv = tls_xrootd_server(data_dir)``; ``srv.https_url("davs")``."""
+    servers: list[TlsXrootdServer] = []
+    certs = Path(tempfile.mkdtemp(prefix="gfal-tls-"))
+    self_signed_cert(certs)
+
+    def start(data_dir) -> TlsXrootdServer:
+        srv = TlsXrootdServer(data_dir, certs)
+        servers.append(srv)
+        return srv.start()
+
+    yield start
+    for srv in reversed(servers):
+        srv.close()
+    shutil.rmtree(certs, ignore_errors=True)

@@ -1,5 +1,6 @@
 """Done-when of the gfal backend: ``consistency run --lister gfal`` reports exactly the planted
-findings of a freshly generated site over file://, root:// and http:// URLs; the legacy SRM
+findings of a freshly generated site over file://, root://, http://, https:// and davs:// URLs
+(the last two: XrdHttp with TLS); the legacy SRM
 mapping, the config keys and ``consistency list`` through the CLI."""
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import random
 import pytest
 
 from gfal_helpers import (PROTOCOLS, SITE, _keep_xrd_environment, consistency, disk_view,  # noqa: F401
-                          generate, planted, results, summary, url_for, write_config)
+                          generate, planted, results, summary, tls_xrootd_server, url_for,
+                          write_config)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -27,6 +29,26 @@ def test_run_reports_exactly_the_planted_findings(tmp_path, xrootd_server, proto
     info = summary(out)
     assert info["backends"]["lister"] == "gfal"
     assert info["listing"]["files"] == expected.n_remote and info["errors"] == {}
+
+
+@pytest.mark.parametrize("scheme", ["davs", "https"])
+def test_run_over_tls_reports_exactly_the_planted_findings(tmp_path, tls_xrootd_server, scheme):
+    """davs:// and https:// against XrdHttp with TLS; the self-signed certificate is accepted
+    only through the site's gfal_options, and without them check() says why in one line."""
+    seed = random.randrange(1 << 30)
+    site_dir, dump, expected = generate(tmp_path, seed=seed, n_files=800)
+    url = tls_xrootd_server(site_dir).https_url(scheme)
+    out = tmp_path / "out"
+    cfg = write_config(tmp_path / "c.toml", url, dump, root=expected.root)
+    proc = consistency("run", "--site", SITE, "--config", cfg, "--output", out)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert f"sites.{SITE}: cannot reach {url}/store" in proc.stderr and not out.exists()
+    assert "certificate" in proc.stderr
+    cfg = write_config(tmp_path / "c.toml", url, dump, root=expected.root,
+                       gfal_options=["HTTP PLUGIN:INSECURE=true"])
+    proc = consistency("run", "--site", SITE, "--config", cfg, "--output", out)
+    assert proc.returncode == 0, (seed, proc.stderr)
+    assert results(out) == planted(expected), f"seed {seed}"
 
 
 def test_legacy_srm_site_is_listed_by_gfal(tmp_path, xrootd_server):

@@ -60,6 +60,9 @@ class GfalSettings:
             ctx.set_opt_integer("CORE", "NAMESPACE_TIMEOUT", seconds)
             for group in ("SRM PLUGIN", "GRIDFTP PLUGIN"):
                 ctx.set_opt_integer(group, "OPERATION_TIMEOUT", seconds)
+        # gfal2 would ask an https endpoint for an SE-issued token for every new context: an
+        # extra request (and a warning when there is none) that a listing does not need
+        ctx.set_opt_boolean("HTTP PLUGIN", "RETRIEVE_BEARER_TOKEN", False)
         for group, key, value in self.extra:
             ctx.set_opt_string(group, key, value)
         if self.x509_proxy:
