@@ -258,16 +258,22 @@ def _read_listing(path, unlisted, cutoff_int):
 
 
 def _neighbour_evidence(paths, i, new, news, evidence):
-    """Record new line i; if an old line next to it is in the same directory, that
+    """Record new line i; if an old line near it is in the same directory (past any other
+    new lines of that directory, as a sorted or directory-grouped listing has them), that
     directory (and every parent) holds an old remote file."""
     path = paths[i]
     news.append(path)
     directory = path.rpartition(b"/")[0]
+    if directory in evidence:
+        return
     prefix = directory + b"/"
-    for j in (i - 1, i + 1, i - 2, i + 2):
-        if 0 <= j < len(paths) and j not in new and paths[j].startswith(prefix):
-            evidence.add(directory)
-            return
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < len(paths) and paths[j].startswith(prefix):
+            if j not in new:
+                evidence.add(directory)
+                return
+            j += step
 
 
 # The inventory is parsed into arrays (hash, size, offset per line, per-top totals) by a

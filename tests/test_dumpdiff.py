@@ -189,3 +189,13 @@ def test_inventory_parsed_in_a_forked_process_in_small_blocks(tmp_path, monkeypa
     fast, _ = both(tmp_path, inv, lst, root=exp.root)
     assert [m for m, _ in fast.findings.missing] == list(exp.missing)
     assert [m[0] for m in fast.findings.size_mismatch] == list(exp.size_mismatch)
+
+
+def test_several_new_files_together_do_not_hide_an_old_one_in_their_directory(tmp_path):
+    inv = write(tmp_path / "inv.txt", [f"/s/d/a.root 5 {OLD}", f"/s/d/z.root 1 {OLD}",
+                                       f"/s/e/x 1 {OLD}"])
+    lst = write(tmp_path / "lst.txt", [f"/s/d/n{i}.root 5 {YOUNG}" for i in range(5)]
+                + [f"/s/d/z.root 1 {OLD}", f"/s/e/x 1 {OLD}"])
+    fast_path_used(tmp_path, inv, lst)
+    fast, _ = both(tmp_path, inv, lst)
+    assert fast.findings.missing == [("/s/d/a.root", 5)]
