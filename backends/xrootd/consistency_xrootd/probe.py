@@ -41,7 +41,10 @@ def _ask_all(doors, tops, timeout: int) -> dict:
     for door in doors:
         for top in tops:
             def answered(st, response=None, *_h, key=(door, top)):
-                names = _entries(response) if st.get("ok") and response else None
+                try:
+                    names = _entries(response) if st.get("ok") and response else None
+                except Exception as exc:  # never let an exception die inside XrdCl's thread
+                    st, names = {"message": f"unreadable answer: {exc!r}"}, None
                 with lock:
                     answers[key] = (st, names)
                     if len(answers) == total:
