@@ -136,3 +136,27 @@ def test_unreadable_credential_and_bad_option_are_named(tmp_path):
     with pytest.raises(ConfigError) as err:
         lister_for(site_config("file:///", gfal_options=["no-group-secretvalue"]))
     assert "gfal_options" in str(err.value) and "secretvalue" not in str(err.value)
+
+
+ODD_NAMES = ("dir with space", "p%41dir", "h#dir", "plus+dir", "é-dir", "q?dir")
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_odd_names_are_listed_or_unlisted_never_missing(tmp_path, xrootd_server, protocol):
+    """Names that need percent-encoding in a URL list like any other; a directory whose name
+    holds '?' cannot be addressed over root:// or http:// and is unlisted, not 'vanished'."""
+    site_dir = tmp_path / "site"
+    for name in ODD_NAMES:
+        for fname in ("a b.root", "p%41.root", "h#x.root", "q?y.root"):
+            (site_dir / "store" / name).mkdir(parents=True, exist_ok=True)
+            (site_dir / "store" / name / fname).write_bytes(b"x" * len(name))
+    srv = xrootd_server(site_dir)
+    files, dirs, stats, _lister = walk(site_config(url_for(protocol, srv, site_dir)))
+    disk_files, disk_dirs = disk_view(site_dir)
+    if protocol == "file":
+        assert stats.errors == {} and (files, dirs) == (disk_files, disk_dirs)
+        return
+    assert stats.errors == {"other": 1} and stats.failures[0][0] == "/store/q?dir"
+    assert stats.vanished == 0
+    assert dirs == disk_dirs - {"/store/q?dir"}
+    assert files == {k: v for k, v in disk_files.items() if not k.startswith("/store/q?dir/")}

@@ -47,7 +47,7 @@ class GfalLister:
         self._lock = threading.Lock()
 
     def url(self, lfn: str) -> str:
-        return urls.join(self.base, lfn)
+        return urls.join(self.base, lfn, encode=self.scheme in urls.ENCODED_SCHEMES)
 
     def _new_context(self):
         ctx = self._gfal2.creat_context()
@@ -69,6 +69,11 @@ class GfalLister:
 
     def list_dir(self, lfn: str, timeout: float) -> Listing:
         # ``timeout`` is site.timeout, already in every context (gfal2 sets it per context)
+        if "?" in lfn and self.scheme != "file":
+            # even encoded, the server takes it for the start of a query and answers "not
+            # found", which would make everything the inventory holds below it missing
+            raise ListingError(ErrorKind.OTHER, f"{lfn}: a directory name with '?' cannot be "
+                                                f"listed over {self.scheme}://", retry=False)
         url = self.url(lfn)
         listing, took = self._list(url)
         if listing.files or listing.dirs:

@@ -1,11 +1,17 @@
 """Site URLs: which schemes this lister lists, and how an LFN becomes a gfal2 URL."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from consistency_core import ConfigError
 
 # gfal2 plugin schemes that can list a directory with stat (opendir + readpp)
 SCHEMES = ("davs", "https", "dav", "http", "srm", "gsiftp", "root", "xroot", "file")
 XROOTD_SCHEMES = ("root", "xroot")
+# gfal2 takes the path of these URLs percent-encoded (it decodes it for root:// itself, the
+# http plugin sends it as it is) and returns names decoded; file:// paths are taken literally
+ENCODED_SCHEMES = ("davs", "https", "dav", "http", "root", "xroot", "srm", "gsiftp")
+_PATH_SAFE = "/-._~!$&'()*+,;=:@"  # RFC 3986 pchar: everything else is encoded
 
 
 def scheme(url: str) -> str:
@@ -25,6 +31,8 @@ def site_base(url: str, where: str) -> str:
     return base
 
 
-def join(base: str, lfn: str) -> str:
-    """``base + lfn``: an SRM ``...?SFN=/prefix`` and root://host//prefix work the same way."""
-    return base + (lfn if lfn.startswith("/") else "/" + lfn)
+def join(base: str, lfn: str, encode: bool = False) -> str:
+    """``base + lfn``: an SRM ``...?SFN=/prefix`` and root://host//prefix work the same way.
+    ``encode``: percent-encode the LFN (every scheme but file://)."""
+    path = lfn if lfn.startswith("/") else "/" + lfn
+    return base + (quote(path, safe=_PATH_SAFE) if encode else path)
