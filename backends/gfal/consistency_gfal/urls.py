@@ -8,8 +8,9 @@ from consistency_core import ConfigError
 # gfal2 plugin schemes that can list a directory with stat (opendir + readpp)
 SCHEMES = ("davs", "https", "dav", "http", "srm", "gsiftp", "root", "xroot", "file")
 XROOTD_SCHEMES = ("root", "xroot")
-# gfal2 takes the path of these URLs percent-encoded (it decodes it for root:// itself, the
-# http plugin sends it as it is) and returns names decoded; file:// paths are taken literally
+# gfal2 takes the path of these URLs percent-encoded and returns names decoded (tested for
+# root:// and http://; gfal2 decodes root:// and srm:// paths itself and hands dav and gsiftp
+# paths on encoded); file:// paths are taken literally. A plain CMS LFN is unchanged.
 ENCODED_SCHEMES = ("davs", "https", "dav", "http", "root", "xroot", "srm", "gsiftp")
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"  # RFC 3986 pchar: everything else is encoded
 
