@@ -210,7 +210,7 @@ def diff(inventory_path: str, listing_path: str, top_dirs, ignore, cutoff: float
     tops = [(_norm_top(t), t) for t in top_dirs]
     timings = {}
     t0 = time.monotonic()
-    with _inventory_blocks(inventory_path, cutoff_int, tops) as inventory:
+    with _inventory_blocks(inventory_path, tops) as inventory:
         unlisted: list[str] = []
         listing, news, evidence, n_list, list_bytes = _read_listing(listing_path, unlisted,
                                                                     cutoff_int)
@@ -278,30 +278,78 @@ def _neighbour_evidence(paths, i, new, news, evidence):
 
 # The inventory is parsed into arrays (hash, size, offset per line, per-top totals) by a
 # forked process while this one reads the listing: the two halves of the per-line work run
-# on two cores. Fork keeps the hash() secret, so both processes hash paths alike.
+# on two cores. Fork keeps the hash() secret, so both processes hash paths alike. Blocks
+# are claimed from a shared counter: once the listing is read this process parses the
+# blocks the worker has not reached yet, matching the worker's blocks in between.
 PARALLEL_BYTES = 64 << 20  # smaller inventories are parsed in this process
 
 
-def _inventory_arrays(path: str, cutoff_int: int, tops):
-    for base, chunk in _blocks(path, None):
-        b = _parse(chunk, base, None, want_offsets=True)  # candidates' mtimes are read later
-        sizes = array("q", map(int, b.sizes))
-        if sizes and max(sizes) >= 1 << (SIZE_BITS - 1):
-            raise Unsupported("file sizes beyond 2**46")
-        totals = []
-        for top, _given in tops:
-            if top == "/":
-                totals.append((len(sizes), sum(sizes)))
-            else:
-                inside = list(map(bytes.startswith, b.paths, repeat(top.encode() + b"/")))
-                totals.append((sum(inside), sum(compress(sizes, inside))))
-        yield array("q", map(hash, b.paths)), sizes, array("q", b.offsets), totals
-
-
-def _inventory_worker(conn, path: str, cutoff_int: int, tops) -> None:
+def _block_bounds(path: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of blocks of whole lines, about BLOCK bytes each."""
+    if path.endswith((".gz", ".bz2")):
+        raise Unsupported("compressed dump")
+    bounds, start = [], 0
     try:
-        for block in _inventory_arrays(path, cutoff_int, tops):
-            conn.send(block)
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            while start < size:
+                fh.seek(min(start + BLOCK, size) - 1)
+                fh.readline()
+                bounds.append((start, fh.tell()))
+                start = fh.tell()
+    except OSError:
+        raise Unsupported("cannot read the inventory") from None
+    return bounds
+
+
+def _inventory_block(fd: int, bounds, k: int, tops):
+    """Block ``k`` as (hashes, sizes, offsets, per-top totals), or None if only comments."""
+    start, end = bounds[k]
+    chunk = os.pread(fd, end - start, start)
+    if not chunk.endswith(b"\n"):
+        chunk += b"\n"
+    if k == 0:
+        skip = _comments(chunk, None)
+        start, chunk = start + skip, chunk[skip:]
+        if not chunk:
+            return None
+    b = _parse(chunk, start, None, want_offsets=True)  # candidates' mtimes are read later
+    sizes = array("q", map(int, b.sizes))
+    if sizes and max(sizes) >= 1 << (SIZE_BITS - 1):
+        raise Unsupported("file sizes beyond 2**46")
+    totals = []
+    for top, _given in tops:
+        if top == "/":
+            totals.append((len(sizes), sum(sizes)))
+        else:
+            inside = list(map(bytes.startswith, b.paths, repeat(top.encode() + b"/")))
+            totals.append((sum(inside), sum(compress(sizes, inside))))
+    return array("q", map(hash, b.paths)), sizes, array("q", b.offsets), totals
+
+
+def _claim(counter, n: int) -> int | None:
+    with counter.get_lock():
+        k = counter.value
+        counter.value = k + 1
+    return k if k < n else None
+
+
+class _Counter:
+    """The shared block counter when no worker shares it."""
+
+    value = 0
+
+    def get_lock(self):
+        return contextlib.nullcontext()
+
+
+def _inventory_worker(conn, path: str, bounds, counter, tops) -> None:
+    try:
+        with _opened(path) as fd:
+            while (k := _claim(counter, len(bounds))) is not None:
+                block = _inventory_block(fd, bounds, k, tops)
+                if block is not None:
+                    conn.send(block)
         conn.send(None)
     except Unsupported as why:
         conn.send(str(why))
@@ -312,36 +360,54 @@ def _inventory_worker(conn, path: str, cutoff_int: int, tops) -> None:
 
 
 @contextlib.contextmanager
-def _inventory_blocks(path: str, cutoff_int: int, tops):
-    """An iterable of the inventory's blocks as arrays, parsed in a forked process when
-    the dump is large; iterate it once the listing is read."""
-    try:
-        big = os.path.getsize(path) > PARALLEL_BYTES
-    except OSError:
-        raise Unsupported("cannot stat the inventory") from None
-    if not big or path.endswith((".gz", ".bz2")):
-        yield _inventory_arrays(path, cutoff_int, tops)
+def _inventory_blocks(path: str, tops):
+    """An iterable of the inventory's blocks as arrays, parsed partly in a forked process
+    when the dump is large; iterate it once the listing is read."""
+    bounds = _block_bounds(path)
+
+    def own_blocks(counter):
+        with _opened(path) as fd:
+            while (k := _claim(counter, len(bounds))) is not None:
+                block = _inventory_block(fd, bounds, k, tops)
+                if block is not None:
+                    yield block
+
+    if sum(e - s for s, e in bounds) <= PARALLEL_BYTES:
+        yield own_blocks(_Counter())
         return
     ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("q", 0)
     receive, send = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=_inventory_worker, args=(send, path, cutoff_int, tops),
+    worker = ctx.Process(target=_inventory_worker, args=(send, path, bounds, counter, tops),
                          daemon=True)
     worker.start()
     send.close()
     received: queue.SimpleQueue = queue.SimpleQueue()
-    # Drain the pipe as blocks come, so the worker never waits for this process; blocks
-    # that arrived are matched while later ones are still being parsed.
+    # Drain the pipe as blocks come, so the worker never waits for this process.
     drain = threading.Thread(target=_drain, args=(receive, received), daemon=True)
     drain.start()
 
-    def blocks():
-        while True:
-            item = received.get()
-            if not isinstance(item, tuple):
-                if item is not None:
-                    raise Unsupported(item)
+    finished = []
+
+    def arrived(wait: bool):
+        """The worker's blocks received so far (all of them, if ``wait``)."""
+        while not finished:
+            try:
+                item = received.get(block=wait)
+            except queue.Empty:
                 return
-            yield item
+            if isinstance(item, tuple):
+                yield item
+            elif item is None:
+                finished.append(True)
+            else:
+                raise Unsupported(item)
+
+    def blocks():
+        for block in own_blocks(counter):
+            yield from arrived(wait=False)
+            yield block
+        yield from arrived(wait=True)
 
     try:
         yield blocks()
