@@ -100,7 +100,7 @@ def lister_for(site: config.SiteConfig):
     return get_backend("lister", site.lister).factory(site)
 
 
-def walk(site: config.SiteConfig, lister=None):
+def walk(site: config.SiteConfig, lister=None, check: bool = True):
     """List the whole site with the engine; returns ({lfn: (size, mtime)}, {dir}, stats, lister)."""
     lister = lister or lister_for(site)
     files, dirs = {}, set()
@@ -111,7 +111,8 @@ def walk(site: config.SiteConfig, lister=None):
             for f in listing.files:
                 files[join(lfn, f.name)] = (f.size, int(f.mtime))
 
-    lister.check()
+    if check:
+        lister.check()
     stats = Walker(lister, site, Tree(cutoff=time.time()), on_listed=keep).run(site.top_dirs)
     return files, dirs, stats, lister
 

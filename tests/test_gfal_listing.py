@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import threading
 import time
 
 import pytest
@@ -160,3 +161,22 @@ def test_odd_names_are_listed_or_unlisted_never_missing(tmp_path, xrootd_server,
     assert stats.vanished == 0
     assert dirs == disk_dirs - {"/store/q?dir"}
     assert files == {k: v for k, v in disk_files.items() if not k.startswith("/store/q?dir/")}
+
+
+@pytest.mark.parametrize("protocol", ["root", "http"])
+def test_server_restarted_during_the_walk_loses_nothing(planted_site, protocol):
+    site_dir, dump, expected, srv = planted_site
+    site = site_config(url_for(protocol, srv, site_dir), dump, root=expected.root, retries=4,
+                       retry_delay=0.5)
+    lister = lister_for(site)
+    lister.check()
+    srv.stop()  # down when the walk starts, back about 1.5 s later on the same ports
+    restart = threading.Timer(1.5, srv.start)
+    restart.start()
+    try:
+        files, dirs, stats, _lister = walk(site, lister, check=False)
+    finally:
+        restart.join()
+    # root:// waits in XrdCl's reconnection, http:// fails and is retried by the engine
+    assert stats.errors == {} and stats.elapsed > 1.0
+    assert (files, dirs) == disk_view(site_dir, expected.root)
