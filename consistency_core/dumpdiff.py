@@ -372,7 +372,8 @@ def _inventory_blocks(path: str, tops):
                 if block is not None:
                     yield block
 
-    if sum(e - s for s, e in bounds) <= PARALLEL_BYTES:
+    if sum(e - s for s, e in bounds) <= PARALLEL_BYTES or \
+            "fork" not in multiprocessing.get_all_start_methods():
         yield own_blocks(_Counter())
         return
     ctx = multiprocessing.get_context("fork")

@@ -160,6 +160,16 @@ def test_compressed_dumps_and_a_last_line_without_newline(tmp_path):
     assert fast.findings.orphan == [("/a/d", 3)]
 
 
+@pytest.mark.parametrize("inv_lines, lst_lines", [
+    ([], []), (["# only a comment"], ["/a/b 1 5"]), (["/a/b 1 5"], ["# unlisted: /a"]),
+])
+def test_empty_dumps(tmp_path, inv_lines, lst_lines):
+    inv = write(tmp_path / "inv.txt", inv_lines)
+    lst = write(tmp_path / "lst.txt", lst_lines)
+    fast_path_used(tmp_path, inv, lst)
+    both(tmp_path, inv, lst)
+
+
 def test_summary_written_by_the_fast_path(tmp_path):
     inv = write(tmp_path / "inv.txt", [f"/store/a 1 {OLD}", f"/store/b 2 {OLD}"])
     lst = write(tmp_path / "lst.txt", ["# unlisted: /store/u", f"/store/b 3 {OLD}",
