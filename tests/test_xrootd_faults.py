@@ -137,3 +137,18 @@ def test_directory_removed_mid_walk_is_simply_gone(site_tmp, xrootd_server, slow
     assert found == want
     assert result.walk.vanished == 1 and not result.walk.errors
     assert result.gates.passed
+
+
+def test_server_dead_for_good_leaves_the_rest_unlisted(site_tmp, xrootd_server, slow_proxy):
+    site_dir, dump, expected = generate(site_tmp, seed=40, n_files=600)
+    srv = xrootd_server(site_dir)
+    proxy = slow_proxy(srv, delay=0.03)
+    site = site_config(proxy.url, dump, timeout=10, retries=1, retry_delay=0.2, threads=2)
+    after(1.0, srv.kill)
+    t0 = time.monotonic()
+    found, result = check(site)
+    assert found["unlisted"]
+    assert found == planted_outside(expected, found["unlisted"])
+    assert set(result.walk.errors) == {"connection"}
+    assert result.completed and not result.gates.passed
+    assert time.monotonic() - t0 < 15  # fails fast: no 120 s connection window, no 30 min ban
