@@ -151,4 +151,5 @@ def test_server_dead_for_good_leaves_the_rest_unlisted(site_tmp, xrootd_server, 
     assert found == planted_outside(expected, found["unlisted"])
     assert set(result.walk.errors) == {"connection"}
     assert result.completed and not result.gates.passed
-    assert time.monotonic() - t0 < 15  # fails fast: no 120 s connection window, no 30 min ban
+    # fails within seconds: not a 120 s connection window per request, nor a 30 min ban
+    assert time.monotonic() - t0 < 40
