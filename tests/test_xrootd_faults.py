@@ -149,7 +149,8 @@ def test_server_dead_for_good_leaves_the_rest_unlisted(site_tmp, xrootd_server, 
     found, result = check(site)
     assert found["unlisted"]
     assert found == planted_outside(expected, found["unlisted"])
-    assert set(result.walk.errors) == {"connection"}
+    assert "connection" in result.walk.errors
+    assert set(result.walk.errors) <= {"connection", "timeout"}
     assert result.completed and not result.gates.passed
     # fails within seconds: not a 120 s connection window per request, nor a 30 min ban
     assert time.monotonic() - t0 < 40
