@@ -13,15 +13,16 @@ two *dumps* does not need them: a file's identity is its path and size, and the 
    offset; every candidate is parsed again exactly, and a path hash that matched two
    different paths is detected (mismatch candidates are checked against the listing text);
 4. the compare rules (top directories, unlisted directories, ignore patterns, directories
-   holding only new entries) are applied to the candidates alone.
+   holding only new entries) are applied to the candidates alone. Whether a directory
+   above a missing candidate holds only new remote files is told by an old line next to
+   the new ones, by a candidate, or else by searching the listing again for its lines.
 
 Anything this path cannot decide *exactly* raises :class:`Unsupported` and the caller
 compares with trees instead (same result, slower): compressed dumps, non-ASCII text,
 anything but single spaces between fields, comments after the first data line, malformed
 lines (the tree path then names the file and line), non-integer mtimes, duplicate paths,
-a path hash shared by two paths, and an inventory file below a directory holding new
-remote files when no old remote file there can be seen near those new ones (for a sorted
-or directory-grouped listing there always is).
+a path hash shared by two paths, and more than MAX_SCANNED_DIRS directories that may hold
+only new remote files.
 
 Like the Merkle digests of the tree comparison, equal 64-bit hashes are taken as equal
 content for files that match in path hash *and* size; a collision there could hide a
@@ -224,7 +225,8 @@ def diff(inventory_path: str, listing_path: str, top_dirs, ignore, cutoff: float
     orphans = _unmatched(listing_path, listing, cutoff)
     del listing
     mismatch = _verify_mismatches(listing_path, mismatch)
-    findings = _apply_rules(tops, ignore, unlisted, missing, orphans, mismatch, news, evidence)
+    findings = _apply_rules(tops, ignore, unlisted, missing, orphans, mismatch, news, evidence,
+                            listing_path, cutoff)
     timings["compare"] = time.monotonic() - t0
     inv_files = sum(f for f, _b in inv_totals)
     inv_bytes = sum(b for _f, b in inv_totals)
@@ -544,7 +546,8 @@ def _parents(directory: str):
         directory = directory.rpartition("/")[0] or "/"
 
 
-def _apply_rules(tops, ignore, unlisted, missing, orphans, mismatch, news, evidence) -> Findings:
+def _apply_rules(tops, ignore, unlisted, missing, orphans, mismatch, news, evidence,
+                 listing_path: str, cutoff: float) -> Findings:
     marks = set()
     for u in unlisted:
         if not u.startswith("/") or "//" in u:
@@ -561,6 +564,7 @@ def _apply_rules(tops, ignore, unlisted, missing, orphans, mismatch, news, evide
         old_dirs.update(_parents(dec(lfn).rpartition("/")[0] or "/"))
     for lfn, _i, _r in mismatch:
         old_dirs.update(_parents(dec(lfn).rpartition("/")[0] or "/"))
+    only_new = _settle_new_dirs(tops, marks, missing, new_dirs, old_dirs, listing_path, cutoff)
 
     out_missing, out_orphan, out_mismatch, out_unlisted = [], [], [], []
     for top, given in tops:
@@ -573,7 +577,8 @@ def _apply_rules(tops, ignore, unlisted, missing, orphans, mismatch, news, evide
 
         for lfn, size in missing:
             s = dec(lfn)
-            if _under(s, top) and not blocked(s) and not _only_new(s, top, new_dirs, old_dirs, below):
+            if _under(s, top) and not blocked(s) and \
+                    not _only_new(s, top, new_dirs, old_dirs, only_new, below):
                 out_missing.append((s, size))
         for lfn, size in orphans:
             s = dec(lfn)
@@ -588,22 +593,76 @@ def _apply_rules(tops, ignore, unlisted, missing, orphans, mismatch, news, evide
                     empty_dirs=[])  # a flat dump never has a directory without files
 
 
-def _only_new(lfn: str, top: str, new_dirs: set, old_dirs: set, marks: list) -> bool:
+def _only_new(lfn: str, top: str, new_dirs: set, old_dirs: set, only_new: set,
+              marks) -> bool:
     """Whether the walk stops above ``lfn`` at a remote directory holding only new entries.
 
     That can only be the deepest directory between ``top`` and the file's own directory
     that holds a new remote file; it stops the walk unless it also holds an old file or an
     unlisted directory.
     """
-    deepest = None
-    for d in _parents(lfn.rpartition("/")[0] or "/"):
-        if d in new_dirs:
-            deepest = d
-            break
-        if d == top:
-            break
+    deepest = _deepest_new(lfn, top, new_dirs)
     if deepest is None:
         return False
     if deepest in old_dirs or any(_under(u, deepest) or u == deepest for u in marks):
         return False
+    if deepest in only_new:
+        return True
     raise Unsupported(f"cannot tell whether {deepest} holds only new remote entries")
+
+
+def _deepest_new(lfn: str, top: str, new_dirs: set) -> str | None:
+    for d in _parents(lfn.rpartition("/")[0] or "/"):
+        if d in new_dirs:
+            return d
+        if d == top:
+            return None
+    return None
+
+
+MAX_SCANNED_DIRS = 8  # more undecided directories than this: compare with trees
+
+
+def _settle_new_dirs(tops, marks, missing, new_dirs, old_dirs, listing_path, cutoff) -> set:
+    """The directories the rules must know about (the deepest one holding a new remote
+    file above a missing candidate) that neither an old neighbour nor a candidate showed to
+    hold an old file: read the listing again for them; return those holding only new ones."""
+    undecided = set()
+    for top, _given in tops:
+        below = [u for u in marks if _under(u, top) or u == top]
+        for lfn, _size in missing:
+            s = lfn.decode()
+            if not _under(s, top) or any(_under(s, u) for u in below):
+                continue
+            d = _deepest_new(s, top, new_dirs)
+            if d is not None and d not in old_dirs and \
+                    not any(_under(u, d) or u == d for u in below):
+                undecided.add(d)
+    if not undecided:
+        return set()
+    if len(undecided) > MAX_SCANNED_DIRS:
+        raise Unsupported(f"{len(undecided)} directories may hold only new remote entries")
+    found = _dirs_with_old_lines(listing_path, undecided, cutoff)
+    old_dirs.update(found)
+    return undecided - found
+
+
+def _dirs_with_old_lines(path: str, dirs: set, cutoff: float) -> set:
+    """Those of ``dirs`` below which the listing has an old line (C-level search for the
+    lines starting with each directory; the listing was checked canonical already)."""
+    needles = {d: b"\n" + (b"" if d == "/" else d.encode()) + b"/" for d in dirs}
+    found = set()
+    for _base, chunk in _blocks(path, None):
+        data = b"\n" + chunk
+        for d, needle in needles.items():
+            pos = -1 if d in found else data.find(needle)
+            while pos >= 0:
+                end = data.index(b"\n", pos + 1)
+                fields = data[pos + 1:end].split()
+                if len(fields) < 3 or float(fields[2]) <= cutoff:
+                    found.add(d)
+                    break
+                pos = data.find(needle, end)
+        if len(found) == len(needles):
+            break
+    return found

@@ -101,6 +101,26 @@ def test_random_dumps_give_what_the_trees_give(tmp_path, seed):
 def test_a_directory_holding_only_new_files_hides_missing_files_below_it(tmp_path):
     inv = write(tmp_path / "inv.txt", [f"/store/a/b/old.root 5 {OLD}", f"/store/a/c/x 1 {OLD}"])
     lst = write(tmp_path / "lst.txt", [f"/store/a/b/new.root 5 {YOUNG}", f"/store/a/c/x 1 {OLD}"])
+    fast_path_used(tmp_path, inv, lst)
+    fast, _ = both(tmp_path, inv, lst)
+    assert fast.findings.missing == []
+
+
+def test_an_old_file_far_from_the_new_ones_is_found_by_reading_the_listing_again(tmp_path):
+    inv = write(tmp_path / "inv.txt", [f"/s/d/a.root 5 {OLD}", f"/s/e/x 1 {OLD}"])
+    lst = write(tmp_path / "lst.txt", [f"/s/d/new.root 5 {YOUNG}", f"/s/e/x 1 {OLD}",
+                                       f"/s/d/sub/old.root 1 {OLD}"])
+    fast_path_used(tmp_path, inv, lst)
+    fast, _ = both(tmp_path, inv, lst)
+    assert fast.findings.missing == [("/s/d/a.root", 5)]
+
+
+def test_many_directories_of_only_new_files_go_to_the_trees(tmp_path):
+    n = dumpdiff.MAX_SCANNED_DIRS + 1
+    inv = write(tmp_path / "inv.txt", [f"/s/d{i}/a.root 5 {OLD}" for i in range(n)])
+    lst = write(tmp_path / "lst.txt", [f"/s/d{i}/new.root 5 {YOUNG}" for i in range(n)])
+    with pytest.raises(dumpdiff.Unsupported):
+        fast_path_used(tmp_path, inv, lst)
     fast, _ = both(tmp_path, inv, lst)
     assert fast.findings.missing == []
 
