@@ -4,14 +4,16 @@ Building two namespace trees of 10M files each costs ~70 s and ~4 GB in CPython.
 two *dumps* does not need them: a file's identity is its path and size, and the rules of
 :mod:`consistency_core.compare` only ever depend on the few lines that differ. So:
 
-1. the listing is read into one dict, ``hash(path) -> offset << 48 | size << 1 | new`` (three
+1. the listing is read into one dict, ``hash(path) -> offset << 48 | size << 1 | new`` (two
    ints a line instead of a tree; the path itself stays in the file, found again by offset);
-2. the inventory is streamed against it, a block of lines at a time, with C-level
-   ``map``/``compress`` doing the per-line work; the few lines that do not match exactly
-   (missing, mismatch, young) are kept with their text; matched listing entries are marked;
-3. the listing entries never matched are orphan candidates: their lines are read back by
-   offset; every candidate is parsed again exactly, and a path hash that matched two
-   different paths is detected (mismatch candidates are checked against the listing text);
+2. meanwhile a forked process parses the inventory into arrays (path hash, size, offset),
+   block by block, and once the listing is read this process parses the blocks the worker
+   has not reached; every block is matched against the listing with ``dict.pop`` and
+   C-level ``map``/``compress``, which leaves the unmatched listing entries in the dict;
+   the few inventory lines that do not match exactly are read back and parsed exactly;
+3. the listing entries left are orphan candidates: their lines are read back by offset;
+   a path hash that matched two different paths is detected (mismatch candidates are
+   checked against the listing text), and so are duplicate paths;
 4. the compare rules (top directories, unlisted directories, ignore patterns, directories
    holding only new entries) are applied to the candidates alone. Whether a directory
    above a missing candidate holds only new remote files is told by an old line next to
