@@ -147,7 +147,11 @@ def _type_ok(value, types) -> bool:
 
 def build_site(name: str, raw: dict, path: str) -> SiteConfig:
     check_table(raw, f"sites.{name}", path)
-    values = {k: raw.get(k, default) for k, (_t, default, _h) in CORE_KEYS.items()}
+    from .plugins import backend_defaults
+
+    asked = {**backend_defaults("inventory", raw.get("inventory")),
+             **backend_defaults("lister", raw.get("lister"))}
+    values = {k: raw.get(k, asked.get(k, default)) for k, (_t, default, _h) in CORE_KEYS.items()}
     for key in ("lister", "inventory"):
         if not values[key]:
             raise ConfigError(f"{path}: sites.{name}: no {key!r} set (in the site, [defaults] or on the command line)")

@@ -9,7 +9,10 @@ Backends are *named* implementations: a plugin's ``register_listers`` hook calls
 inventories and reporters. ``factory(site)`` receives the resolved
 :class:`consistency_core.config.SiteConfig` and returns the working object. ``options``
 maps the extra site-config keys the backend understands to ``(type, help)`` pairs, so that
-``consistency config check`` accepts them and rejects typos.
+``consistency config check`` accepts them and rejects typos. ``defaults`` (optional) gives
+core keys a backend-specific default that applies when neither the site, ``[defaults]``
+nor the command line sets them — for example ``{"threads": 256}`` for a lister that needs
+many requests in flight to hide network latency.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ hookimpl = pluggy.HookimplMarker("consistency")
 
 @hookspec
 def register_listers(register):
-    """Register storage listers: ``register(name, factory, options=None)``.
+    """Register storage listers: ``register(name, factory, options=None, defaults=None)``.
 
     ``factory(site)`` returns an object with
 

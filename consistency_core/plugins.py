@@ -23,6 +23,7 @@ class Backend:
     factory: Callable[[Any], Any]
     options: dict = attrs.field(factory=dict)
     plugin: str = ""
+    defaults: dict = attrs.field(factory=dict)
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,8 +53,9 @@ def _collect(kind: str) -> dict[str, Backend]:
     for impl in hook.get_hookimpls():
         plugin_name = pm.get_name(impl.plugin) or repr(impl.plugin)
 
-        def register(name, factory, options=None, _plugin=plugin_name):
-            found[name] = Backend(kind, name, factory, dict(options or {}), _plugin)
+        def register(name, factory, options=None, defaults=None, _plugin=plugin_name):
+            found[name] = Backend(kind, name, factory, dict(options or {}), _plugin,
+                                  dict(defaults or {}))
 
         impl.function(register=register)
     return found
@@ -75,6 +77,12 @@ def get_backend(kind: str, name: str, where: str = "") -> Backend:
         at = f"{where}: " if where else ""
         raise ConfigError(f"{at}unknown {kind} {name!r} (choose from: {choices})")
     return available[name]
+
+
+def backend_defaults(kind: str, name) -> dict:
+    """Site-config defaults a backend asks for (e.g. more threads for a high-latency lister)."""
+    backend = backends(kind).get(name) if isinstance(name, str) else None
+    return backend.defaults if backend else {}
 
 
 def backend_options() -> dict[str, tuple]:

@@ -103,3 +103,14 @@ def test_broken_plugin_is_named_in_one_line(tmp_path):
     proc = consistency("plugins", env={"PYTHONPATH": str(target)}, check_rc=1)
     assert proc.stderr.strip() == ("consistency: error: plugin 'broken' (consistency-broken) "
                                    "cannot be loaded: ImportError: needs libfoo")
+
+
+def test_backend_defaults_apply_only_where_nothing_else_sets_the_key(tmp_path):
+    from consistency_core.config import build_site
+    from consistency_xrootd.lister import RECOMMENDED_THREADS
+
+    site = build_site("S", {"lister": "xrootd", "inventory": "dump", "url": "root://h"}, "f")
+    assert site.threads == RECOMMENDED_THREADS > 8
+    site = build_site("S", {"lister": "xrootd", "inventory": "dump", "threads": 12}, "f")
+    assert site.threads == 12
+    assert build_site("S", {"lister": "posix", "inventory": "dump"}, "f").threads == 8

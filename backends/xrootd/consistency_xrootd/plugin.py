@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from consistency_core import hookimpl
 
-from .lister import XrootdLister
+from .lister import RECOMMENDED_THREADS, XrootdLister
 
 OPTIONS = {
     "doors": (list, "more root://host[:port][/prefix] URLs serving the same namespace as url; "
@@ -15,4 +15,5 @@ OPTIONS = {
 
 @hookimpl
 def register_listers(register):
-    register("xrootd", XrootdLister, options=OPTIONS)
+    # Listing is latency-bound: requests in flight are everything (README, Benchmarks).
+    register("xrootd", XrootdLister, options=OPTIONS, defaults={"threads": RECOMMENDED_THREADS})
