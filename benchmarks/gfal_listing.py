@@ -79,7 +79,8 @@ def walk(lister_name: str, url: str, threads: int, passes: int = 1,
             raise RuntimeError(f"{lister_name} {url}: failures {stats.failures[:3]}")
     if hasattr(lister, "close"):
         lister.close()
-    stalls = getattr(lister, "events", {}).get("stalled", 0)
+    events = getattr(lister, "events", {})
+    stalls = events.get("stalled", 0) + events.get("hedged", 0)
     return stats.files + stats.dirs - 1, seconds, stalls
 
 
@@ -144,7 +145,7 @@ def main(argv=None) -> int:
           f"directories)")
     for name, secs in times.items():
         rate = expected / statistics.median(secs)
-        stalled = f"; {stalls[name]} listings stalled 60 s in gfal2" if stalls[name] else ""
+        stalled = f"; {stalls[name]} slow listings retried or waited out" if stalls[name] else ""
         print(f"  {name:<42}{rate:>10,.0f}   ({', '.join(f'{s:.2f}' for s in secs)} s{stalled})")
     return 0
 

@@ -54,6 +54,8 @@ def test_slow_directory_within_the_timeout_is_listed_in_full(tmp_path, xrootd_se
     assert proc.returncode == 0, (seed, proc.stderr)
     assert results(out) == planted(expected), f"seed {seed}"
     assert summary(out)["errors"] == {}
+    # after 1 s it was asked a second time (gfal2's lost wake-up guard); the first answer won
+    assert "slower than 1 s were tried a second time" in proc.stderr
 
 
 def test_hung_server_fails_the_check_on_time(tmp_path, xrootd_server):

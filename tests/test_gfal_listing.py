@@ -180,3 +180,32 @@ def test_server_restarted_during_the_walk_loses_nothing(planted_site, protocol):
     # root:// waits in XrdCl's reconnection, http:// fails and is retried by the engine
     assert stats.errors == {} and stats.elapsed > 1.0
     assert (files, dirs) == disk_view(site_dir, expected.root)
+
+
+def test_a_stalled_attempt_is_overtaken_by_the_second():
+    """hedge.first_of_two with real threads: the first attempt sleeps (as gfal2 does when it
+    loses the wake-up), the second answers; the caller has the answer after ``after`` s."""
+    from consistency_gfal import hedge
+
+    calls = []
+    pool = hedge.AttemptThreads()
+
+    def attempt():
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            time.sleep(3)
+            return "late"
+        return "listing"
+
+    started = time.monotonic()
+    hedged = []
+    assert hedge.first_of_two(attempt, 0.5, 10, pool.start, lambda: hedged.append(1)) == "listing"
+    assert 0.5 <= time.monotonic() - started < 1.5 and hedged == [1]
+
+    def denied():
+        raise ListingError(ErrorKind.PERMISSION)
+
+    # an error is an answer too, and a fast one means no second attempt
+    with pytest.raises(ListingError) as err:
+        hedge.first_of_two(denied, 0.5, 10, pool.start, lambda: hedged.append(2))
+    assert err.value.kind is ErrorKind.PERMISSION and hedged == [1]

@@ -19,7 +19,7 @@ import time
 
 from consistency_core import ConsistencyError, ErrorKind, Listing, ListingError
 
-from . import urls, xrootd_env
+from . import hedge, urls, xrootd_env
 from .contexts import ContextPool
 from .errors import classify, one_line
 from .reader import read_dir
@@ -43,7 +43,14 @@ class GfalLister:
         # whatever the scheme: the first gfal2 context of the process loads the xrootd plugin
         xrootd_env.apply(site.timeout)
         self.contexts = ContextPool(self._new_context, self.settings.renew_every)
-        self.events = collections.Counter()  # empty_confirmed/_recovered/_unconfirmed, stalled
+        self.events = collections.Counter()  # empty_confirmed/_recovered/_unconfirmed, stalled,
+        #                                      hedged
+        # root:// listings slower than this are tried a second time (see hedge.py)
+        self.hedge_after = self.settings.hedge_after
+        if site.timeout:
+            self.hedge_after = min(self.hedge_after, site.timeout / 2)
+        self.hedge_limit = xrootd_env.GFAL_XROOTD_WAIT + max(site.timeout, 1.0) + 5.0
+        self._attempts = hedge.AttemptThreads()
         self._lock = threading.Lock()
 
     def url(self, lfn: str) -> str:
@@ -93,9 +100,19 @@ class GfalLister:
             # gfal2's xrootd plugin can miss the answer's wake-up and sleep out its 60 s wait
             log.info("%s: %d listings took over %.0f s (gfal2's xrootd plugin waiting out its "
                      "fixed 60 s); they were complete", self.site.name, stalled, SLOW_EMPTY)
+        if self.events["hedged"]:
+            log.info("%s: %d root:// listings slower than %g s were tried a second time",
+                     self.site.name, self.events["hedged"], self.hedge_after)
 
     # -- internals ----------------------------------------------------------------------
     def _list(self, url: str) -> tuple[Listing, float]:
+        if self.scheme not in urls.XROOTD_SCHEMES or not self.hedge_after:
+            return self._list_once(url)
+        return hedge.first_of_two(lambda: self._list_once(url), self.hedge_after,
+                                  self.hedge_limit, self._attempts.start,
+                                  lambda: self._count("hedged"))
+
+    def _list_once(self, url: str) -> tuple[Listing, float]:
         started = time.monotonic()
         try:
             listing = read_dir(self.contexts.get(), url)

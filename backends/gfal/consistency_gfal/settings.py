@@ -14,6 +14,7 @@ import attrs
 from consistency_core import ConfigError, ConsistencyError
 
 DEFAULT_RENEW = 100
+DEFAULT_HEDGE_AFTER = 1.0
 
 OPTIONS = {
     "gfal_x509_proxy": (str, "gfal: X.509 proxy file, passed as gfal2's X509:CERT and X509:KEY"),
@@ -21,6 +22,9 @@ OPTIONS = {
                              "(re-read whenever a context is renewed)"),
     "gfal_options": (list, "gfal: extra gfal2 options, each 'GROUP:KEY=VALUE' "
                            "(e.g. 'HTTP PLUGIN:INSECURE=true')"),
+    "gfal_hedge_after": ((int, float), f"gfal: seconds after which a root:// listing is tried "
+                                       f"a second time, first answer wins (default "
+                                       f"{DEFAULT_HEDGE_AFTER:g}; 0: never)"),
     "gfal_context_renew": (int, f"gfal: directories listed by one gfal2 context before it is "
                                 f"replaced (default {DEFAULT_RENEW}; a long-lived http context "
                                 f"gets slower with every URL)"),
@@ -34,6 +38,7 @@ class GfalSettings:
     token_file: str = ""
     extra: tuple[tuple[str, str, str], ...] = attrs.field(default=(), repr=False)
     renew_every: int = DEFAULT_RENEW
+    hedge_after: float = DEFAULT_HEDGE_AFTER
 
     @classmethod
     def from_site(cls, site) -> "GfalSettings":
@@ -41,10 +46,13 @@ class GfalSettings:
         renew = site.option("gfal_context_renew", DEFAULT_RENEW)
         if renew < 1:
             raise ConfigError(f"{where}.gfal_context_renew: must be at least 1, got {renew!r}")
+        hedge = site.option("gfal_hedge_after", DEFAULT_HEDGE_AFTER)
+        if hedge < 0:
+            raise ConfigError(f"{where}.gfal_hedge_after: must not be negative, got {hedge!r}")
         extra = tuple(_parse_option(text, where) for text in site.option("gfal_options", []))
         return cls(where=where, x509_proxy=site.option("gfal_x509_proxy", ""),
                    token_file=site.option("gfal_token_file", ""), extra=extra,
-                   renew_every=renew)
+                   renew_every=renew, hedge_after=float(hedge))
 
     def check_files(self) -> None:
         """The credential files exist and are readable (before anything is listed)."""
