@@ -1,9 +1,10 @@
 """One gfal2 context per worker thread, replaced after a number of directories.
 
-A gfal2 context is not meant to be shared between threads, and an http context gets slower
-with every distinct URL it has seen (15 s, 126 s, 367 s for three identical passes over the
-same tree); a fresh one resets that. Creating a context costs about 0.1 ms once the plugins
-are loaded.
+A gfal2 context is not meant to be shared between threads, and an http context was seen to
+get slower with every distinct URL it had seen (15 s, 126 s, 367 s for three identical passes,
+shared/ENVIRONMENT.md; not reproduced at 100k files, see the README's benchmark); a fresh one
+resets that. Creating a context costs about 0.1 ms once the plugins are loaded, so renewing
+is cheap insurance.
 """
 from __future__ import annotations
 
