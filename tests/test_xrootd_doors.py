@@ -23,7 +23,9 @@ def test_requests_spread_over_doors_of_one_namespace(site_tmp, xrootd_server):
     found, result = check(lister.site, lister=lister)
     assert found == planted(expected)
     served = _served(lister)
-    assert served[a.port][0] > 20 and served[b.port][0] > 20, served
+    total = served[a.port][0] + served[b.port][0]
+    # both doors carry a real share; how much depends on their answer times on a loaded machine
+    assert min(served[a.port][0], served[b.port][0]) >= 0.05 * total, served
 
 
 def test_door_killed_mid_walk_others_carry_on(site_tmp, xrootd_server, slow_proxy):
