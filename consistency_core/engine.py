@@ -141,7 +141,7 @@ class Walker:
         if self._retry:
             wake.append(self._retry[0][0] - time.monotonic())
         if self._in_flight:
-            wake.append(min(d for _l, _a, d in self._in_flight.values()) - time.monotonic())
+            wake.append(self._first_deadline() - time.monotonic())
         try:
             token, result = self._done.get(timeout=max(0.0, min(wake)))
         except queue.Empty:
@@ -153,15 +153,20 @@ class Walker:
             except queue.Empty:
                 return
 
+    def _first_deadline(self) -> float:
+        # Every request gets the same timeout, so deadlines grow in dispatch order, which is
+        # the dict's order: the oldest request is the first to expire. O(1), not O(in flight).
+        return next(iter(self._in_flight.values()))[2]
+
     def _expire(self, dispatcher) -> None:
         now = time.monotonic()
-        for token, (lfn, attempt, deadline) in list(self._in_flight.items()):
-            if deadline <= now:
-                # The request is abandoned: its late answer will find no token and be dropped.
-                self._finish(token, ListingError(ErrorKind.TIMEOUT,
-                                                 f"no answer within {self.site.timeout:g}s"))
-                if dispatcher:
-                    dispatcher.add_worker()
+        while self._in_flight and self._first_deadline() <= now:
+            token = next(iter(self._in_flight))
+            # The request is abandoned: its late answer will find no token and be dropped.
+            self._finish(token, ListingError(ErrorKind.TIMEOUT,
+                                             f"no answer within {self.site.timeout:g}s"))
+            if dispatcher:
+                dispatcher.add_worker()
 
     def _abandon_all(self) -> None:
         self.stats.interrupted = True
