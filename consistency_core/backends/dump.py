@@ -9,12 +9,17 @@ from ..hookspecs import hookimpl
 from ..model import ConfigError, ErrorKind, FileEntry, DirEntry, Listing, ListingError
 
 
+def _dump_path(site, key: str, role: str) -> str:
+    value = getattr(site, key)
+    if not value:
+        raise ConfigError(f"{site.source}: sites.{site.name}.{key}: "
+                          f"the dump {role} needs the path of a dump file")
+    return value.removeprefix("file://")
+
+
 class DumpInventory:
     def __init__(self, site):
-        if not site.inventory_url:
-            raise ConfigError(f"{site.source}: sites.{site.name}.inventory_url: "
-                              "the dump inventory needs the path of a dump file")
-        self.path = site.inventory_url.removeprefix("file://")
+        self.path = _dump_path(site, "inventory_url", "inventory")
 
     def files(self):
         for lfn, size, mtime in dumpfile.read(self.path):
@@ -25,10 +30,7 @@ class DumpLister:
     """Answers per-directory requests from a dump read once (directories are implied)."""
 
     def __init__(self, site):
-        if not site.url:
-            raise ConfigError(f"{site.source}: sites.{site.name}.url: "
-                              "the dump lister needs the path of a dump file")
-        self.path = site.url.removeprefix("file://")
+        self.path = _dump_path(site, "url", "lister")
         self._index: dict[str, Listing] | None = None
         self._unlisted: set[str] = set()
         self._lock = threading.Lock()
