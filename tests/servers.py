@@ -140,8 +140,24 @@ def _tail(path: Path, n: int = 40) -> str:
         return f"({path} not readable)"
 
 
+# ------------------------------------------------------------------------------------ common
+class _Service:
+    """A server process owning ``base_dir``: ``with Service(...) as srv`` starts it, and
+    ``close()`` stops it and removes base_dir (and so a default data dir inside it)."""
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 # ------------------------------------------------------------------------------------- xrootd
-class XrootdServer:
+class XrootdServer(_Service):
     """Debian's xrootd serving ``data_dir`` (oss.localroot) as user xrootd, root:// on
     ``port`` and HTTP/WebDAV (XrdHttp) on ``http_port`` from the same process.
 
@@ -298,23 +314,13 @@ class XrootdServer:
         return subprocess.run(["xrdfs", f"127.0.0.1:{self.port}", *args], env=client_env(),
                               capture_output=True, text=True, timeout=timeout, check=check)
 
-    def close(self) -> None:
-        """Stop the server and remove base_dir (and so a default data_dir inside it)."""
-        self.stop()
-        shutil.rmtree(self.base_dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return f"<XrootdServer {self.url} http={self.http_url or '-'} data={self.data_dir} pid={self.pid}>"
 
 
 # ------------------------------------------------------------------------------------ mariadb
-class MariaDBServer:
+class MariaDBServer(_Service):
     """A private mariadbd (own datadir, socket and port; ignores /etc/mysql) with one database
     and one password user that may connect over TCP from 127.0.0.1."""
 
@@ -443,15 +449,6 @@ class MariaDBServer:
     def stop(self) -> None:
         _terminate(self.proc, timeout=30)
 
-    def close(self) -> None:
-        self.stop()
-        shutil.rmtree(self.base_dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return f"<MariaDBServer {self.url} socket={self.socket} pid={self.pid}>"
