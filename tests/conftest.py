@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys._called_from_test = True  # in-process, load only this repository's plugins (plugins.py)
 
 from servers import CLIENT_ENV, MariaDBServer, SlowProxy, XrootdServer  # noqa: E402
 
