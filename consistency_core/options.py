@@ -68,8 +68,13 @@ def default_of(field: attrs.Attribute) -> Any:
 
 
 def type_name(field: attrs.Attribute) -> str:
-    return " or ".join(TYPE_NAMES.get(t, t.__name__) for t in field.metadata["types"]
-                       if not (t is int and float in field.metadata["types"]))
+    return _names(field.metadata["types"])
+
+
+def _names(types: tuple) -> str:
+    """'number' for (int, float): an integer is a number."""
+    return " or ".join(TYPE_NAMES.get(t, t.__name__) for t in types
+                       if not (t is int and float in types))
 
 
 def describe(field: attrs.Attribute) -> str:
@@ -102,7 +107,7 @@ class _TypeCheck:
             return
         accepted = self.types + ((tuple,) if list in self.types else ())
         if isinstance(value, bool) and bool not in self.types or not isinstance(value, accepted):
-            want = " or ".join(TYPE_NAMES.get(t, t.__name__) for t in self.types)
+            want = _names(self.types)
             raise OptionError(f"expected {want}, got {value!r}", field.name)
         if isinstance(value, (list, tuple)) and not all(isinstance(v, str) for v in value):
             raise OptionError(f"expected a list of strings, got {list(value)!r}", field.name)
