@@ -207,3 +207,154 @@ def test_backend_defaults_apply_only_where_nothing_else_sets_the_key(tmp_path):
     site = build_site("S", {"lister": "xrootd", "inventory": "dump", "threads": 12}, "f")
     assert site.threads == 12
     assert build_site("S", {"lister": "posix", "inventory": "dump"}, "f").threads == 8
+
+
+# In-process: no process boundary is under test below.
+
+def _config_check(tmp_path, text: str):
+    from click.testing import CliRunner
+
+    from consistency_core.cli import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(text)
+    return cfg, CliRunner().invoke(main, ["config", "check", "--config", str(cfg)])
+
+
+SITE_TOML = '[sites.S]\nlister = "posix"\ninventory = "dump"\n'
+
+
+@pytest.mark.parametrize("typo, meant", [("thraeds", "threads"), ("max_orphans", "max_orphan"),
+                                         ("gfal_context_renwe", "gfal_context_renew")])
+def test_unknown_key_suggests_the_closest(tmp_path, typo, meant):
+    cfg, res = _config_check(tmp_path, SITE_TOML + f"{typo} = 4\n")
+    assert res.exit_code == 2
+    assert res.stderr == (f"consistency: error: {cfg}: sites.S: unknown key {typo!r} "
+                          f"(did you mean {meant!r}?)\n")
+
+
+def test_unknown_key_in_defaults_is_named_with_its_table(tmp_path):
+    cfg, res = _config_check(tmp_path, "[defaults]\nignor = []\n" + SITE_TOML)
+    assert res.exit_code == 2
+    assert res.stderr == (f"consistency: error: {cfg}: defaults: unknown key 'ignor' "
+                          "(did you mean 'ignore'?)\n")
+
+
+@pytest.mark.parametrize("line, error", [
+    ("gfal_context_renew = 0", "sites.S.gfal_context_renew: must be at least 1, got 0"),
+    ("gfal_hedge_after = -1", "sites.S.gfal_hedge_after: must not be negative, got -1"),
+    ("dynamo_batch_size = 0", "sites.S.dynamo_batch_size: must be at least 1, got 0"),
+    ("dynamo_queue = 'fts'", "sites.S.dynamo_queue: expected one of subscriptions, registry, "
+                             "got 'fts'"),
+    ("dynamo_reconnect_seconds = -2", "sites.S.dynamo_reconnect_seconds: must not be negative, "
+                                      "got -2"),
+    ("doors = ['a', 1]", "sites.S.doors: expected a list of strings, got ['a', 1]"),
+    ("locate = 'yes'", "sites.S.locate: expected boolean, got 'yes'"),
+    ("threads = 0", "sites.S.threads: must be at least 1, got 0"),
+    ("retries = -1", "sites.S.retries: must not be negative, got -1"),
+    ("timeout = true", "sites.S.timeout: expected number, got True"),
+    ("root = 'store'", "sites.S.root: must be an absolute LFN, got 'store'"),
+])
+def test_every_key_is_checked_where_it_is_declared(tmp_path, line, error):
+    """Core and backend keys alike: type, range and choices come from the attrs field."""
+    cfg, res = _config_check(tmp_path, SITE_TOML + line + "\n")
+    assert res.exit_code == 2
+    assert res.stderr == f"consistency: error: {cfg}: {error}\n"
+
+
+def test_core_keys_are_derived_from_site_config_fields():
+    import attrs
+
+    from consistency_core.config import CORE_KEYS, SiteConfig
+
+    declared = {f.name for f in attrs.fields(SiteConfig) if "help" in f.metadata}
+    assert set(CORE_KEYS) == declared and "threads" in declared
+    assert CORE_KEYS["threads"] == ((int,), 8, "directories listed concurrently")
+    with pytest.raises(ValueError, match="must be at least 1"):
+        attrs.evolve(SiteConfig(name="S", lister="posix", inventory="dump"), threads=0)
+
+
+def test_backend_options_are_read_typed_with_their_defaults():
+    from consistency_core.config import build_site
+    from consistency_gfal.settings import GfalOptions, GfalSettings
+
+    site = build_site("S", {"lister": "gfal", "inventory": "dump", "url": "root://h",
+                            "gfal_hedge_after": 2}, "f")
+    opts = site.settings(GfalOptions)
+    assert opts.gfal_hedge_after == 2 and opts.gfal_context_renew == 100
+    assert GfalSettings.from_site(site).hedge_after == 2.0
+
+
+@pytest.mark.parametrize("code, kind", [
+    ("ENOENT", "NOT_FOUND"), ("EACCES", "PERMISSION"), ("EPERM", "PERMISSION"),
+    ("ETIMEDOUT", "TIMEOUT"), ("ECONNREFUSED", "CONNECTION"), ("ECONNRESET", "CONNECTION"),
+    ("EHOSTUNREACH", "CONNECTION"), ("ENETUNREACH", "CONNECTION"), ("ESTALE", "CONNECTION"),
+    ("EIO", "OTHER"),
+])
+def test_error_kind_from_errno(code, kind):
+    import errno
+
+    from consistency_core.api import ErrorKind
+
+    assert ErrorKind.from_errno(getattr(errno, code)) is ErrorKind[kind]
+    assert ErrorKind.from_errno(None) is ErrorKind.OTHER
+
+
+def test_builtin_backends_satisfy_the_protocols(tmp_path):
+    from consistency_core import api
+    from consistency_core.backends.dump import DumpInventory, DumpLister
+    from consistency_core.backends.posix import PosixLister
+    from consistency_core.config import build_site
+
+    dump = tmp_path / "d.txt"
+    dump.write_text("/store/a 1\n")
+    site = build_site("S", {"lister": "posix", "inventory": "dump", "url": str(tmp_path),
+                            "inventory_url": str(dump)}, "f")
+    assert isinstance(PosixLister(site), api.Lister)
+    assert isinstance(DumpLister(build_site("S", {"lister": "dump", "inventory": "dump",
+                                                  "url": str(dump)}, "f")), api.Lister)
+    assert isinstance(DumpInventory(site), api.Inventory)
+    assert not isinstance(DumpInventory(site), api.Lister)
+
+
+def test_old_import_paths_still_work():
+    import consistency_core
+    from consistency_core import api, hookspecs
+
+    assert consistency_core.hookimpl is api.hookimpl is hookspecs.hookimpl
+    assert consistency_core.ErrorKind is api.ErrorKind
+    assert consistency_core.SiteConfig is api.SiteConfig
+
+
+@pytest.fixture
+def fresh_plugins():
+    from consistency_core import plugins
+
+    plugins.reset()
+    yield plugins
+    plugins.reset()
+
+
+def test_tests_load_only_this_repositorys_plugins(fresh_plugins, monkeypatch):
+    """The guard: in a test run, a developer's other installed plugins stay out."""
+    monkeypatch.delenv("CONSISTENCY_PLUGINS", raising=False)
+    assert fresh_plugins._allowed() == set(fresh_plugins.FIRST_PARTY)
+    monkeypatch.setenv("CONSISTENCY_PLUGINS", "a, b")
+    assert fresh_plugins._allowed() == {"a", "b"}
+
+
+def test_in_process_plugin_with_old_style_options(fresh_plugins, tmp_path):
+    """``options={key: (type, help)}`` (the earlier form) still registers checked keys."""
+    from consistency_core.api import hookimpl
+    from consistency_core.config import ConfigError, build_site
+
+    class OldStyle:
+        @hookimpl
+        def register_inventories(self, register):
+            register("oldstyle", object, options={"old_limit": (int, "a limit")})
+
+    fresh_plugins.manager().register(OldStyle(), name="oldstyle")
+    site = build_site("S", {"lister": "posix", "inventory": "oldstyle", "old_limit": 3}, "f")
+    assert site.option("old_limit") == 3
+    with pytest.raises(ConfigError, match=r"^f: sites.S.old_limit: expected integer, got 'x'$"):
+        build_site("S", {"lister": "posix", "inventory": "oldstyle", "old_limit": "x"}, "f")
