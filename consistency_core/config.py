@@ -217,7 +217,7 @@ def load(path: str | None = None) -> Config:
     from . import legacy_config
 
     if legacy_config.looks_legacy(parsed):
-        parsed = legacy_config.convert(parsed)
+        parsed = legacy_config.convert(parsed, path)
     return _from_tables(parsed, path)
 
 
