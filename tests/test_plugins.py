@@ -358,3 +358,22 @@ def test_in_process_plugin_with_old_style_options(fresh_plugins, tmp_path):
     assert site.option("old_limit") == 3
     with pytest.raises(ConfigError, match=r"^f: sites.S.old_limit: expected integer, got 'x'$"):
         build_site("S", {"lister": "posix", "inventory": "oldstyle", "old_limit": "x"}, "f")
+
+
+def test_readme_key_table_matches_the_declarations():
+    """The README's table of core keys is what SiteConfig declares (type, default, help)."""
+    import json
+    import re
+
+    from consistency_core.config import CORE_FIELDS
+    from consistency_core.options import default_of, type_name
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \| (\w+) \| (.+?) \| (.+) \|$", readme, re.M)
+    table = {name: (type_, default, help_) for name, type_, default, help_ in rows}
+
+    def shown(value):
+        return "—" if value is None else f"`{json.dumps(value)}`"
+
+    assert table == {name: (type_name(f), shown(default_of(f)), f.metadata["help"])
+                     for name, f in CORE_FIELDS.items()}
