@@ -190,6 +190,18 @@ def test_signal_stops_the_walk_cleanly(tmp_path, plugin_env, signum):
     assert "interrupted" in stdout
 
 
+def test_plugin_command_may_not_take_an_existing_name(tmp_path):
+    env = _distribution(tmp_path / "dup", "consistency-dup", "dup", "consistency_dup",
+                        "import click\n"
+                        "from consistency_core.api import hookimpl\n"
+                        "@hookimpl\n"
+                        "def register_commands(cli):\n"
+                        "    cli.add_command(click.Command('plugins'))\n")
+    proc = consistency("plugins", env=env, check_rc=1)
+    assert _one_error_line(proc) == ("consistency: error: plugin 'dup' (consistency-dup 1.0) adds "
+                                     "command 'plugins', which already exists")
+
+
 def test_broken_plugin_is_named_in_one_line(tmp_path):
     env = _distribution(tmp_path / "broken_site", "consistency-broken", "broken",
                         "consistency_broken_mod", "raise ImportError('needs libfoo')\n")
