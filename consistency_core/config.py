@@ -185,8 +185,8 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
             raise ConfigError(f"{path}: {where}: no {k!r} set (in the site, [defaults] or on the command line)")
     limit = thread_limit(values["lister"])
     if limit is not None and values["threads"] > limit:
-        raise ConfigError(f"{path}: {where}.threads: {values['threads']} is above what lister "
-                          f"{values['lister']!r} supports ({limit} at most)")
+        raise ConfigError(f"{path}: {where}.threads: {values['threads']} is more than the "
+                          f"{values['lister']} lister supports (at most {limit})")
     values["state_dir"] = _beside(values["state_dir"], path)
     options = {k: v for k, v in raw.items() if k not in CORE_FIELDS}
     try:

@@ -230,9 +230,14 @@ def backend_defaults(kind: str, name) -> dict:
 
 
 def thread_limit(lister: str | None) -> int | None:
-    """The most ``threads`` a lister supports (None: no limit)."""
+    """The most ``threads`` a lister supports: ``register(..., max_threads=N)``, else a
+    ``max_threads`` attribute of its factory (class), else None (no limit)."""
     backend = backends("lister").get(lister) if isinstance(lister, str) else None
-    return backend.max_threads if backend else None
+    if backend is None:
+        return None
+    if backend.max_threads is not None:
+        return backend.max_threads
+    return getattr(backend.factory, "max_threads", None)
 
 
 def backend_keys() -> dict[str, attrs.Attribute]:

@@ -121,7 +121,7 @@ def test_threads_above_what_a_lister_supports_is_a_config_error(tmp_path, plugin
     cfg = write_config(tmp_path / "c.toml", site, dump, lister="example", threads=65)
     proc = consistency("config", "check", "--config", cfg, env=plugin_env, check_rc=2)
     assert _one_error_line(proc) == (f"consistency: error: {cfg}: sites.T2_TEST.threads: 65 is "
-                                     "above what lister 'example' supports (64 at most)")
+                                     "more than the example lister supports (at most 64)")
     cfg = write_config(tmp_path / "c2.toml", site, dump, lister="example", threads=64)
     consistency("config", "check", "--config", cfg, env=plugin_env, check_rc=0)
 
@@ -389,3 +389,26 @@ def test_readme_key_table_matches_the_declarations():
 
     assert table == {name: (type_name(f), shown(default_of(f)), f.metadata["help"])
                      for name, f in CORE_FIELDS.items()}
+
+
+def test_a_listers_own_max_threads_attribute_is_its_limit(fresh_plugins):
+    """A lister class may carry its limit (``max_threads``) instead of its registration."""
+    from consistency_core.api import hookimpl
+    from consistency_core.config import ConfigError, build_site
+
+    class Capped:
+        max_threads = 4
+
+        def list_dir(self, lfn, timeout):
+            raise NotImplementedError
+
+    class CappedPlugin:
+        @hookimpl
+        def register_listers(self, register):
+            register("capped", Capped)
+
+    fresh_plugins.manager().register(CappedPlugin(), name="capped")
+    assert build_site("S", {"lister": "capped", "inventory": "dump", "threads": 4}, "f").threads == 4
+    with pytest.raises(ConfigError, match=r"^f: sites.S.threads: 5 is more than the capped "
+                                          r"lister supports \(at most 4\)$"):
+        build_site("S", {"lister": "capped", "inventory": "dump", "threads": 5}, "f")
