@@ -13,6 +13,7 @@ that does not name the key; :mod:`consistency_core.config` adds file, table and 
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Iterable
 
 import attrs
@@ -35,18 +36,19 @@ def key(default: Any = attrs.NOTHING, help: str = "", *, type: type | tuple = st
         converter=None, validator=None):
     """A config key: an attrs field carrying its type, default, help and range."""
     types = type if isinstance(type, tuple) else (type,)
+    choices = tuple(choices) if choices is not None else None
     validators = [_TypeCheck(types, allow_none=default is None)]
     if at_least is not None:
         validators.append(_AtLeast(at_least))
     if choices is not None:
-        validators.append(_OneOf(tuple(choices)))
+        validators.append(_OneOf(choices))
     if validator is not None:
         validators.append(validator)
-    if isinstance(default, list):
-        default = attrs.Factory(list)
+    if isinstance(default, list):  # a fresh list per instance, never a shared one
+        default = attrs.Factory(functools.partial(list, default))
     return attrs.field(default=default, validator=validators, converter=converter,
                        metadata={"help": help, "types": types, "at_least": at_least,
-                                 "choices": tuple(choices) if choices is not None else None})
+                                 "choices": choices})
 
 
 def keys_of(cls) -> dict[str, attrs.Attribute]:
