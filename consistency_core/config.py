@@ -158,6 +158,7 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
     for key in ("threads",):
         if values[key] < 1:
             raise ConfigError(f"{path}: sites.{name}.{key}: must be at least 1, got {values[key]!r}")
+    _check_thread_limit(name, values, path)
     for key in ("retries", "max_missing", "max_orphan", "timeout", "ignore_age_days",
                 "retry_delay", "max_missing_fraction", "max_orphan_fraction",
                 "confirm_missing_runs", "confirm_orphan_runs", "confirm_orphan_days",
@@ -175,6 +176,17 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
     values["state_dir"] = _beside(values["state_dir"], path)
     options = {k: v for k, v in raw.items() if k not in CORE_KEYS}
     return SiteConfig(name=name, options=options, source=path, **values)
+
+
+def _check_thread_limit(name: str, values: dict, path: str) -> None:
+    from .engine import thread_limit
+    from .plugins import backends
+
+    backend = backends("lister").get(values["lister"])
+    limit = thread_limit(backend.factory) if backend else None
+    if limit is not None and values["threads"] > limit:
+        raise ConfigError(f"{path}: sites.{name}.threads: {values['threads']} is more than the "
+                          f"{values['lister']} lister supports (at most {limit})")
 
 
 def _beside(directory: str, config_path: str) -> str:
