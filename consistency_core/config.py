@@ -39,6 +39,8 @@ CORE_KEYS: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "state_dir": ((str,), "state", "directory for run history, locks and site state "
                   "(relative: to the config file's directory)"),
     "history_url": ((str,), "", "run-history database URL (default: SQLite under state_dir)"),
+    "history_keep_days": ((int, float), 400.0, "runs older than this are pruned from the history, "
+                          "except those confirmation still needs (0: keep all)"),
     "race_free": ((bool,), True, "read the inventory before and after the listing (three-list method)"),
     "confirm_missing_runs": ((int,), 2, "consecutive runs a file must be missing before acting"),
     "confirm_orphan_runs": ((int,), 3, "runs an orphan must be seen in before acting"),
@@ -76,6 +78,7 @@ class SiteConfig:
     output: str
     state_dir: str
     history_url: str
+    history_keep_days: float
     race_free: bool
     confirm_missing_runs: int
     confirm_orphan_runs: int
@@ -162,7 +165,7 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
     for key in ("retries", "max_missing", "max_orphan", "timeout", "ignore_age_days",
                 "retry_delay", "max_missing_fraction", "max_orphan_fraction",
                 "confirm_missing_runs", "confirm_orphan_runs", "confirm_orphan_days",
-                "lister_concurrency"):
+                "lister_concurrency", "history_keep_days"):
         if values[key] < 0:
             raise ConfigError(f"{path}: sites.{name}.{key}: must not be negative, got {values[key]!r}")
     if not values["root"].startswith("/"):
@@ -170,7 +173,7 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
     for key in ("directories", "ignore", "reporters"):
         values[key] = tuple(values[key])
     for key in ("ignore_age_days", "timeout", "retry_delay", "max_missing_fraction", "max_orphan_fraction",
-                "confirm_orphan_days"):
+                "confirm_orphan_days", "history_keep_days"):
         values[key] = float(values[key])
     values["root"] = "/" + values["root"].strip("/") if values["root"] != "/" else "/"
     values["state_dir"] = _beside(values["state_dir"], path)
