@@ -127,9 +127,15 @@ def status(ctx, config_path):
                          age(now - st.last_complete.finished) if st.last_complete else "-",
                          c.get("files_listed", "-"), c.get("missing", "-"),
                          c.get("orphan", "-"), c.get("unlisted", "-"),
-                         f"pid {st.holder.get('pid')}" if st.holder else ""])
+                         _holder(st.holder)])
     click.echo(table(["site", "state", "mode", "last run (UTC)", "status", "since complete",
                       "listed", "missing", "orphan", "unlisted", "running"], rows))
+
+
+def _holder(who: dict | None) -> str:
+    if who is None:
+        return ""
+    return f"pid {who.get('pid')}" + (f" on {who['host']}" if who.get("host") else "")
 
 
 @status.command(name="set")
