@@ -89,3 +89,24 @@ def test_lock_names_fit_the_server_limit():
     assert lock_name("consistency", "T2_CH_CERN") == "consistency:consistency:T2_CH_CERN"
     long = lock_name("db" * 40, "T2_" + "X" * 200)
     assert len(long) <= 64 and long != lock_name("db" * 40, "T2_" + "X" * 199)
+
+
+def test_a_lost_database_lock_is_reported(tmp_path, mariadb_server, monkeypatch, caplog):
+    """The server ends the lock's connection (KILL): the heartbeat says the lock is gone."""
+    from consistency_core import locks
+
+    monkeypatch.setattr(locks, "HEARTBEAT", 0.05)
+    site, dump, _expected = planted_site(tmp_path)
+    site_cfg = config_mod.load(str(host_config(
+        tmp_path, "a", site, dump, mariadb_server.url_with_password))).site("T2_TEST")
+    history = History(mariadb_server.url_with_password)
+    try:
+        with SiteLocks(site_cfg) as held:
+            assert held.acquire() is None
+            db_lock = held.held[-1]
+            (conn_id,), = db_lock._sql("SELECT CONNECTION_ID()")
+            mariadb_server.root_sql(f"KILL {int(conn_id)}")
+            wait_for(lambda: "database lock was lost" in caplog.text, "the loss is logged")
+            assert holder_in(history, "T2_TEST") is None
+    finally:
+        history.close()
