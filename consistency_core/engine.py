@@ -3,10 +3,10 @@
 Requests run on worker threads (``lister.list_dir``) or, for listers that offer it, through
 the lister's own asynchronous ``submit``. Either way at most ``site.threads`` requests are
 in flight, and never more than the lister's :func:`thread_limit`. Worker threads start only
-when a request finds none idle, and never more than :data:`MAX_THREADS` of them. A failed directory is retried with exponential back-off; one that still fails
-is marked *unlisted* in the tree, so nothing below it can be reported. A directory that
-vanished (not found) is simply gone. Setting ``stop`` ends the walk at once: whatever was
-not listed is unlisted.
+when a request finds none idle, and never more than :data:`MAX_THREADS` of them. A failed
+directory is retried with exponential back-off; one that still fails is marked *unlisted* in
+the tree, so nothing below it can be reported. A directory that vanished (not found) is
+simply gone. Setting ``stop`` ends the walk at once: whatever was not listed is unlisted.
 """
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ class _ThreadDispatcher:
         self._alive = 0
         self._idle = 0
         self._queued = 0
+        self._closed = False
         self.started = 0  # threads ever started (for tests and the curious)
 
     def _work(self) -> None:
@@ -88,6 +89,9 @@ class _ThreadDispatcher:
             with self._lock:
                 self._idle -= 1
                 self._queued -= 1
+                if self._closed:  # the walk is over: nobody waits for this answer
+                    self._idle += 1
+                    continue
             lfn, timeout, done = item
             try:
                 result = self._list_dir(lfn, timeout)
@@ -106,12 +110,18 @@ class _ThreadDispatcher:
                 self._idle += 1
                 self.started += 1
         if start:
-            threading.Thread(target=self._work, daemon=True, name="consistency-lister").start()
+            try:
+                threading.Thread(target=self._work, daemon=True, name="consistency-lister").start()
+            except RuntimeError:  # the system's own thread limit: the running workers will do
+                with self._lock:
+                    self._alive -= 1
+                    self._idle -= 1
         self._requests.put((lfn, timeout, done))
 
     def close(self) -> None:
         """Every worker ends when it is next free (a hung one when its request returns)."""
         with self._lock:
+            self._closed = True
             alive = self._alive
         for _ in range(alive):
             self._requests.put(None)
