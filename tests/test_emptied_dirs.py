@@ -5,7 +5,6 @@ the parent's listing came back, before the engine can dispatch the child. The ch
 not found, and its parent (and everything above that held nothing else) changed during the
 walk: not empty in this run, whatever mtime was seen before the deletion.
 """
-import os
 import shutil
 import time
 
@@ -15,7 +14,6 @@ from consistency_core.model import Listing
 from consistency_core.tree import Tree
 from consistency_core.compare import compare
 from core_helpers import OLD, age_dirs, make_file, planted_site
-from xrootd_helpers import site_config, site_tmp  # noqa: F401 (fixture)
 
 # parent listed -> child deleted before it is listed
 VICTIMS = {"/store/mc/Camp/DS0/gone": "/store/mc/Camp/DS0/gone/sub",
@@ -94,25 +92,3 @@ def test_vanished_directory_marks_only_its_parent_changed():
     assert not tree.node("/store/b").changed
     found = compare(Tree(0), tree, ["/store"], root="/")
     assert found.empty_dirs == ["/store/b"]
-
-
-def test_xrootd_parents_of_vanished_directories_are_not_empty(site_tmp, xrootd_server):
-    from consistency_xrootd.lister import XrootdLister
-
-    site, dump, expected = plant(site_tmp)
-    srv = xrootd_server(site)
-
-    class DeletingXrootd(XrootdLister):
-        def submit(self, lfn, timeout, done):
-            def answered(result):
-                if isinstance(result, Listing):
-                    delete_child(site, lfn)
-                done(result)
-            super().submit(lfn, timeout, answered)
-
-    cfg = site_config(srv.url, dump, name="T2_TEST", ignore=["unmerged"])
-    result = check_site(cfg, lister=DeletingXrootd(cfg), write=False)
-    assert result.walk.vanished == 2 and not result.walk.errors
-    assert empty_dirs(result) == sorted(expected["empty_dirs"])
-    assert [lfn for lfn, _s in result.findings.orphan] == expected["orphan"]
-    assert not os.path.exists(str(site) + "/store/mc/Camp/DS0/gone/sub")

@@ -121,15 +121,3 @@ def test_threads_at_the_limit_runs(tmp_path):
     cfg = write_config(tmp_path / "c.toml", site, dump, threads=MAX_THREADS,
                        output=str(tmp_path / "out"))
     consistency("run", "--site", "T2_TEST", "--config", cfg, check_rc=0)
-
-
-def test_an_async_lister_declares_its_own_limit():
-    from consistency_core.config import build_site
-    from consistency_core.model import ConfigError
-    from consistency_xrootd.lister import XrootdLister
-
-    raw = {"lister": "xrootd", "url": "root://127.0.0.1:1", "inventory": "dump"}
-    assert build_site("X", {**raw, "threads": XrootdLister.max_threads}, "(t)").threads == \
-        XrootdLister.max_threads > MAX_THREADS
-    with pytest.raises(ConfigError, match=f"at most {XrootdLister.max_threads}"):
-        build_site("X", {**raw, "threads": 100000}, "(t)")

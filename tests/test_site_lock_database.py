@@ -11,7 +11,7 @@ from consistency_core import config as config_mod
 from consistency_core.history import History
 from consistency_core.locks import SiteLocks, holder_in, lock_name
 from core_helpers import planted_site, write_config
-from nightly_helpers import cli, cli_background
+from operations_helpers import cli, cli_background
 
 
 def host_config(tmp_path, name, site, dump, url, **extra):
