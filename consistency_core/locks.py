@@ -140,7 +140,9 @@ class DatabaseLock:
             with self.history._errors("cannot lock the site"):
                 got, self.name = self._get_lock()
                 if not got:
-                    return holder_in(self.history, self.site.name) or {}
+                    who = holder_in(self.history, self.site.name) or {}
+                    self._close()
+                    return who
                 self._note_holder()
         except BaseException:
             self._close()
