@@ -60,7 +60,9 @@ class SiteConfig:
                                   type=list, converter=_strings)
     ignore_age_days: float = key(1.0, "entries younger than this are never reported",
                                  type=NUMBER, at_least=0, converter=_number)
-    threads: int = key(8, "directories listed concurrently", type=int, at_least=1)
+    threads: int = key(8, "directories listed concurrently (at most 256 for listers that "
+                       "use a thread per request; consistency plugins shows each lister's "
+                       "limit)", type=int, at_least=1)
     timeout: float = key(300.0, "seconds allowed for one directory listing", type=NUMBER,
                          at_least=0, converter=_number)
     retries: int = key(3, "extra attempts for a directory that failed", type=int, at_least=0)
@@ -83,6 +85,9 @@ class SiteConfig:
     state_dir: str = key("state", "directory for run history, locks and site state "
                          "(relative: to the config file's directory)")
     history_url: str = key("", "run-history database URL (default: SQLite under state_dir)")
+    history_keep_days: float = key(
+        400.0, "runs older than this are pruned from the history, except those confirmation "
+        "still needs (0: keep all)", type=NUMBER, at_least=0, converter=_number)
     race_free: bool = key(True, "read the inventory before and after the listing "
                           "(three-list method)", type=bool)
     confirm_missing_runs: int = key(2, "consecutive runs a file must be missing before acting",

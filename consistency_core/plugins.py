@@ -231,13 +231,16 @@ def backend_defaults(kind: str, name) -> dict:
 
 def thread_limit(lister: str | None) -> int | None:
     """The most ``threads`` a lister supports: ``register(..., max_threads=N)``, else a
-    ``max_threads`` attribute of its factory (class), else None (no limit)."""
+    ``max_threads`` attribute of its factory (class), else the engine's cap on OS threads;
+    None for an unknown lister."""
+    from .engine import thread_limit as engine_limit
+
     backend = backends("lister").get(lister) if isinstance(lister, str) else None
     if backend is None:
         return None
     if backend.max_threads is not None:
         return backend.max_threads
-    return getattr(backend.factory, "max_threads", None)
+    return engine_limit(backend.factory)
 
 
 def backend_keys() -> dict[str, attrs.Attribute]:
