@@ -10,7 +10,7 @@ import time
 import click
 
 from . import config as config_mod
-from .history import CLASSES
+from .finding_classes import CLASSES, NAMES
 from .model import ConfigError
 from .summary import age
 
@@ -53,19 +53,23 @@ def history(site, config_path, limit):
     for run in runs:
         c = run.counts
         rows.append([run.id, _when(run.started), f"{run.finished - run.started:.0f}s", run.status,
-                     c["files_listed"], c["missing"], c["orphan"], c["size_mismatch"],
-                     c["unlisted"], c["empty_dirs"], c["changed"],
+                     c["files_listed"], *(c[cls.name] for cls in CLASSES), c["changed"],
                      f"{c['confirmed_missing']}/{c['confirmed_orphan']}",
-                     "yes" if run.acted else "no"])
-    click.echo(table(["run", "started (UTC)", "took", "status", "listed", "missing", "orphan",
-                      "size_mismatch", "unlisted", "empty_dirs", "changed",
-                      "confirmed m/o", "acted"], rows))
+                     "yes" if run.acted else "no", _short(run.message)])
+    click.echo(table(["run", "started (UTC)", "took", "status", "listed",
+                      *(cls.name for cls in CLASSES), "changed", "confirmed m/o", "acted",
+                      "reason"], rows))
+
+
+def _short(text: str, most: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 @click.command()
 @click.option("--site", required=True, help="Site name.")
 @config_option
-@click.option("--class", "cls", type=click.Choice(CLASSES), help="Only this class of finding.")
+@click.option("--class", "cls", type=click.Choice(NAMES), help="Only this class of finding.")
 @click.option("--confirmed", is_flag=True, help="Only findings confirmed over runs.")
 @click.option("--run", "run_id", type=int, help="This run (default: the last complete run).")
 def findings(site, config_path, cls, confirmed, run_id):
@@ -81,6 +85,9 @@ def findings(site, config_path, cls, confirmed, run_id):
             which = f"run {run_id}" if run_id is not None else "complete run"
             raise ConsistencyError(f"site {site}: no {which} in the history")
         rows = db.findings(run.id, cls, confirmed)
+    # on stderr, so that stdout stays one finding per line for scripts
+    click.echo(f"# {site}: run {run.id}, started {_when(run.started)} UTC, {run.status}",
+               err=True)
     for c, lfn, size, conf in rows:
         click.echo(f"{c}\t{lfn}\t{size}\t{'confirmed' if conf else '-'}")
 
@@ -89,7 +96,8 @@ def findings(site, config_path, cls, confirmed, run_id):
 @config_option
 @click.pass_context
 def status(ctx, config_path):
-    """Every site's state, last run and counts (status set SITE ... changes it)."""
+    """Every site's state, last run, and the last complete run's counts
+    (status set SITE ... changes the state)."""
     if ctx.invoked_subcommand is not None:
         return
     from .schedule import Histories, all_status
@@ -99,16 +107,19 @@ def status(ctx, config_path):
     with Histories() as histories:
         rows = []
         for st in all_status(cfg, histories):
-            last = st.last_run
-            c = last.counts if last else {}
+            last, complete = st.last_run, st.last_complete
+            c = complete.counts if complete else {}  # never a failed run's zeros
             rows.append([st.name, st.state, st.mode, _when(last.started) if last else "never",
                          last.status if last else "-",
-                         age(now - st.last_complete.finished) if st.last_complete else "-",
+                         age(now - complete.finished) if complete else "-",
+                         complete.id if complete else "-",
                          c.get("files_listed", "-"), c.get("missing", "-"),
                          c.get("orphan", "-"), c.get("unlisted", "-"),
-                         f"pid {st.holder.get('pid')}" if st.holder else ""])
+                         f"pid {st.holder.get('pid')}" if st.holder else "",
+                         _short(last.message, 80) if last and last.message else ""])
     click.echo(table(["site", "state", "mode", "last run (UTC)", "status", "since complete",
-                      "listed", "missing", "orphan", "unlisted", "running"], rows))
+                      "complete run", "listed", "missing", "orphan", "unlisted", "running",
+                      "reason"], rows))
 
 
 @status.command(name="set")
@@ -132,7 +143,7 @@ def status_set(ctx, site, setting, config_path):
               help="Directory to write the HTML pages to.")
 def report(config_path, output):
     """Write static HTML pages: an overview of every site and a page per site."""
-    from .report import write_report
+    from .html_report import write_report
     from .schedule import Histories
 
     cfg = _config(config_path)

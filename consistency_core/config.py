@@ -45,6 +45,8 @@ CORE_KEYS: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "confirm_orphan_days": ((int, float), 7.0, "days an orphan must be seen over before acting"),
     "lister_concurrency": ((int,), 0, "most checks using this site's lister at once on this "
                            "machine (0: no limit)"),
+    "unmerged_age": ((int, float), 0.0, "days after which an orphan in {root}/unmerged is an "
+                     "'unmerged' deletion candidate (0: off, they stay orphans)"),
 }
 
 _TYPE_NAMES = {str: "string", int: "integer", float: "number", list: "list", bool: "boolean",
@@ -81,6 +83,7 @@ class SiteConfig:
     confirm_orphan_runs: int
     confirm_orphan_days: float
     lister_concurrency: int
+    unmerged_age: float
     options: dict = attrs.field(factory=dict, eq=False)
     source: str = ""
 
@@ -161,7 +164,7 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
     for key in ("retries", "max_missing", "max_orphan", "timeout", "ignore_age_days",
                 "retry_delay", "max_missing_fraction", "max_orphan_fraction",
                 "confirm_missing_runs", "confirm_orphan_runs", "confirm_orphan_days",
-                "lister_concurrency"):
+                "lister_concurrency", "unmerged_age"):
         if values[key] < 0:
             raise ConfigError(f"{path}: sites.{name}.{key}: must not be negative, got {values[key]!r}")
     if not values["root"].startswith("/"):
@@ -169,7 +172,7 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
     for key in ("directories", "ignore", "reporters"):
         values[key] = tuple(values[key])
     for key in ("ignore_age_days", "timeout", "retry_delay", "max_missing_fraction", "max_orphan_fraction",
-                "confirm_orphan_days"):
+                "confirm_orphan_days", "unmerged_age"):
         values[key] = float(values[key])
     values["root"] = "/" + values["root"].strip("/") if values["root"] != "/" else "/"
     values["state_dir"] = _beside(values["state_dir"], path)
@@ -238,3 +241,12 @@ def _from_tables(parsed: dict, path: str) -> Config:
 
 def empty(path: str = "(command line)") -> Config:
     return Config(path=path, defaults={}, sites={})
+
+
+def load_site(config_path: str | None, site: str, **overrides) -> SiteConfig:
+    """The SiteConfig for ``site``: from the config file, or from flags alone if no file."""
+    if config_path is None and not os.path.exists(DEFAULT_CONFIG):
+        cfg = Config(path="(command line)", defaults={}, sites={site: {}})
+    else:
+        cfg = load(config_path)
+    return cfg.site(site, overrides)
