@@ -171,11 +171,14 @@ def diff_dumps(site: SiteConfig, inventory_path: str, listing_path: str,
     try:
         if trees:
             raise dumpdiff.Unsupported("asked for trees")
+        if site.unmerged_age:
+            raise dumpdiff.Unsupported("unmerged_age needs file mtimes")
         fast = dumpdiff.diff(inventory_path, listing_path, site.top_dirs, site.ignore, cutoff)
     except dumpdiff.Unsupported as why:
         log.info("diff: comparing with trees (%s)", why)
-        findings, inv_files, inv_bytes, timings = _diff_trees(site, inventory_path,
-                                                              listing_path, cutoff, walk)
+        unmerged_before = started - site.unmerged_age * 86400 if site.unmerged_age else None
+        findings, inv_files, inv_bytes, timings = _diff_trees(
+            site, inventory_path, listing_path, cutoff, walk, unmerged_before)
     else:
         findings, timings = fast.findings, fast.timings
         inv_files, inv_bytes = fast.inventory_files, fast.inventory_bytes
@@ -193,7 +196,8 @@ def diff_dumps(site: SiteConfig, inventory_path: str, listing_path: str,
     return result
 
 
-def _diff_trees(site: SiteConfig, inventory_path: str, listing_path: str, cutoff: float, walk):
+def _diff_trees(site: SiteConfig, inventory_path: str, listing_path: str, cutoff: float, walk,
+                unmerged_before: float | None):
     from . import dumpfile
 
     timings = {}
@@ -203,7 +207,7 @@ def _diff_trees(site: SiteConfig, inventory_path: str, listing_path: str, cutoff
         inv_tree.add_file(lfn, size, mtime)
     timings["inventory"] = time.monotonic() - t0
     t0 = time.monotonic()
-    remote = Tree(cutoff)
+    remote = Tree(cutoff, keep_mtimes=unmerged_area(site.root) if unmerged_before else None)
     unlisted: list[str] = []
     for lfn, size, mtime in dumpfile.read(listing_path, unlisted):
         remote.add_file(lfn, size, mtime)
@@ -213,7 +217,8 @@ def _diff_trees(site: SiteConfig, inventory_path: str, listing_path: str, cutoff
         remote.mark_unlisted(lfn.rstrip("/") or "/")
     timings["listing"] = time.monotonic() - t0
     t0 = time.monotonic()
-    findings = compare(inv_tree, remote, site.top_dirs, site.ignore, None, site.root)
+    findings = compare(inv_tree, remote, site.top_dirs, site.ignore, None, site.root,
+                       unmerged_before)
     timings["compare"] = time.monotonic() - t0
     inv_files, inv_bytes = _inventory_totals(inv_tree, site.top_dirs)
     return findings, inv_files, inv_bytes, timings

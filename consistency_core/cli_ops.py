@@ -61,9 +61,9 @@ def history(site, config_path, limit):
                       "reason"], rows))
 
 
-def _short(text: str, most: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= most else text[:most - 3] + "..."
+def _short(text: str) -> str:
+    """A reason on one line (it is the last column: never cut, it is what was asked for)."""
+    return " ".join(text.split())
 
 
 @click.command()
@@ -116,7 +116,7 @@ def status(ctx, config_path):
                          c.get("files_listed", "-"), c.get("missing", "-"),
                          c.get("orphan", "-"), c.get("unlisted", "-"),
                          f"pid {st.holder.get('pid')}" if st.holder else "",
-                         _short(last.message, 80) if last and last.message else ""])
+                         _short(last.message) if last and last.message else ""])
     click.echo(table(["site", "state", "mode", "last run (UTC)", "status", "since complete",
                       "complete run", "listed", "missing", "orphan", "unlisted", "running",
                       "reason"], rows))
