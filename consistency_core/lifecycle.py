@@ -69,16 +69,19 @@ def run_site(site_or_name: SiteConfig | str, *, config: Config | str | None = No
     """
     site = _site(site_or_name, config, overrides)
     stop = stop or threading.Event()
-    with schedule.Histories() as histories:
-        history = histories.get(site)  # a broken history database stops us before the lock
+    with contextlib.ExitStack() as stack:
+        if held is not None:
+            stack.enter_context(held)  # released whatever happens next
+        # the history first: a broken database stops us before the lock
+        history = stack.enter_context(schedule.Histories()).get(site)
         if held is None:
             held = locks_mod.SiteLocks(site)
             why = held.acquire()
             if why:
                 raise ConsistencyError(why)
-        with held:
-            return _run(site, history, act=act, lister=lister, inventory=inventory,
-                        reporters=reporters, stop=stop, progress=progress, metrics=metrics)
+            stack.enter_context(held)
+        return _run(site, history, act=act, lister=lister, inventory=inventory,
+                    reporters=reporters, stop=stop, progress=progress, metrics=metrics)
 
 
 def _site(site_or_name, config, overrides) -> SiteConfig:
