@@ -113,7 +113,7 @@ def _run(site: SiteConfig, history: History, *, act, lister, inventory, reporter
             result = attrs.evolve(result, confirmed=review.confirmed, delta=review.delta,
                                   acting=acting,
                                   backends={**result.backends, "reporters": list(reporters)})
-            result = attrs.evolve(result, output_files=output.write_lists(result, site.output))
+            result = attrs.evolve(result, output_files=_write(site, history, result, metrics))
             result, acted = _report(result, reporters, stop,
                                     ReportContext(output=site.output, act=acting,
                                                   gates=result.gates))
@@ -148,17 +148,31 @@ def _check(site, history: History, started: float, metrics, **kw) -> CheckResult
     except HistoryError:
         raise  # the history itself is what failed: nothing more to record there
     except ConsistencyError as exc:
-        finished = time.time()
-        try:
-            history.record_failed(site.name, started, finished, str(exc), scope_of(site))
-        except ConsistencyError as again:
-            log.error("cannot record the failed run: %s", again)
-        if metrics:
-            try:
-                metrics_mod.write_failed(metrics, site.name, started, finished)
-            except ConsistencyError as again:
-                log.error("cannot write metrics: %s", again)
+        _failed(site, history, started, str(exc), metrics)
         raise
+
+
+def _write(site, history: History, result: CheckResult, metrics) -> dict:
+    """The result lists; a run whose findings cannot be written is a failed run."""
+    try:
+        return output.write_lists(result, site.output)
+    except ConsistencyError as exc:
+        _failed(site, history, result.started, f"cannot write the results: {exc}", metrics)
+        raise
+
+
+def _failed(site, history: History, started: float, why: str, metrics) -> None:
+    """Record a run that ended without a usable result: one ``failed`` row."""
+    finished = time.time()
+    try:
+        history.record_failed(site.name, started, finished, why, scope_of(site))
+    except ConsistencyError as again:
+        log.error("cannot record the failed run: %s", again)
+    if metrics:
+        try:
+            metrics_mod.write_failed(metrics, site.name, started, finished)
+        except ConsistencyError as again:
+            log.error("cannot write metrics: %s", again)
 
 
 def _report(result: CheckResult, reporters: dict, stop: threading.Event,

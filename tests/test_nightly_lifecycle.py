@@ -201,3 +201,15 @@ def test_status_shows_the_last_complete_counts_and_why_the_last_run_failed(tmp_p
     assert " failed " in hist[1] and "nope.txt" in hist[1]
     found = cli("findings", "--site", "T2_E", "--config", config)
     assert "run 1," in found.stderr  # the last complete run, not the failed one
+
+
+def test_results_that_cannot_be_written_are_one_failed_run(tmp_path, one):
+    config, _site = one
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the output directory should be\n")
+    proc = cli("run", "--site", "T2_E", "--config", config, "--output", blocker / "results")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("consistency: error: ") and "cannot write" in last
+    [row] = runs(tmp_path)
+    assert row[1] == "failed" and row[5].startswith("cannot write the results: ")
