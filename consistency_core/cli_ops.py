@@ -10,7 +10,7 @@ import time
 import click
 
 from . import config as config_mod
-from .finding_classes import CLASSES, NAMES
+from .finding_classes import CLASSES, CONFIRMABLE, NAMES
 from .model import ConfigError
 from .summary import age
 
@@ -54,11 +54,16 @@ def history(site, config_path, limit):
         c = run.counts
         rows.append([run.id, _when(run.started), f"{run.finished - run.started:.0f}s", run.status,
                      c["files_listed"], *(c[cls.name] for cls in CLASSES), c["changed"],
-                     f"{c['confirmed_missing']}/{c['confirmed_orphan']}",
+                     "/".join(str(c[f"confirmed_{cls.name}"]) for cls in CONFIRMABLE),
                      "yes" if run.acted else "no", _short(run.message)])
     click.echo(table(["run", "started (UTC)", "took", "status", "listed",
-                      *(cls.name for cls in CLASSES), "changed", "confirmed m/o", "acted",
+                      *(cls.name for cls in CLASSES), "changed",
+                      "confirmed " + "/".join(_initials(cls.name) for cls in CONFIRMABLE), "acted",
                       "reason"], rows))
+
+
+def _initials(name: str) -> str:
+    return "".join(part[0] for part in name.split("_"))  # size_mismatch -> sm
 
 
 def _short(text: str) -> str:
