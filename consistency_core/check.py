@@ -186,8 +186,8 @@ def diff_dumps(site: SiteConfig, inventory_path: str, listing_path: str,
     gates = evaluate_gates(site, findings, inv_files, walk.files, RunStatus.COMPLETED)
     timings["total"] = time.time() - started
     result = CheckResult(
-        site=site.name, status=RunStatus.COMPLETED, scope=scope_of(site), findings=findings, walk=walk,
-        inventory_files=inv_files, inventory_bytes=inv_bytes, gates=gates, started=started,
+        site=site.name, status=RunStatus.COMPLETED, scope=scope_of(site), findings=findings,
+        walk=walk, inventory_files=inv_files, inventory_bytes=inv_bytes, gates=gates, started=started,
         finished=time.time(), timings=timings,
         backends={"lister": f"dump:{listing_path}", "inventory": f"dump:{inventory_path}",
                   "reporters": []})
