@@ -9,7 +9,7 @@ from consistency_core import run_site
 from consistency_core.check import diff_dumps
 from consistency_core.site_dump import list_site
 
-from nightly_helpers import OLD, cli, small_site, write_config
+from operations_helpers import OLD, cli, small_site, write_config
 
 UNMERGED_OLD = [f"/store/unmerged/Run/old{i}.root" for i in range(4)]
 UNMERGED_YOUNG = "/store/unmerged/Run/young.root"  # 3 days old: an orphan, not unmerged yet

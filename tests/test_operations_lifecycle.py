@@ -14,7 +14,7 @@ from consistency_core import config as config_mod
 from consistency_core import locks
 from consistency_core.history import History, location
 
-from nightly_helpers import cli, small_site, write_config
+from operations_helpers import cli, small_site, write_config
 
 
 class QueueReporter:

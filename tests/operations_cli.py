@@ -1,7 +1,7 @@
 """The real ``consistency`` command line, with backends registered in-process:
 ``slowposix``, the posix lister plus a delay per directory (site option ``slow_delay``), so a
 test can act on a check while it is listing; ``broken``, a reporter that always raises.
-Usage: python tests/nightly_cli.py ARGS..."""
+Usage: python tests/operations_cli.py ARGS..."""
 import sys
 import time
 
