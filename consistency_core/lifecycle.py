@@ -111,7 +111,7 @@ def _run(site: SiteConfig, history: History, *, act, lister, inventory, reporter
                 result = attrs.evolve(result, stopped_by=f"the site was set {watcher.halted}")
             review = confirm.review(site, result, history)
             result = attrs.evolve(result, confirmed=review.confirmed, delta=review.delta,
-                                  acting=acting,
+                                  delta_against=review.previous, acting=acting,
                                   backends={**result.backends, "reporters": list(reporters)})
             result = attrs.evolve(result, output_files=_write(site, history, result, metrics))
             result, acted = _report(result, reporters, stop,

@@ -47,6 +47,7 @@ class CheckResult:
     # confirmed. Acting reporters see only these.
     confirmed: dict = attrs.field(factory=dict)
     delta: dict = attrs.field(factory=dict)  # class -> {new, still, resolved} vs a comparable run
+    delta_against: int | None = None  # that run's id (None: no comparable complete run)
     run_id: int | None = None  # this run's id in the history, once recorded
     acting: bool = False  # --act given and honoured for the site (not in dry mode)
     stopped_by: str = ""  # why an interrupted run stopped, when known (the site was halted)
@@ -113,6 +114,7 @@ class CheckResult:
             "reporters": self.reporters,
             "confirmed": {cls: len(rows) for cls, rows in sorted(self.confirmed.items())},
             "delta": self.delta,
+            "delta_against": self.delta_against,
             "would_act": self.would_act(),
             "run_id": self.run_id,
         }

@@ -60,8 +60,9 @@ def _confirmation_rows(result) -> list[tuple[str, str]]:
     if result.delta:
         parts = [f"{cls} +{d['new']} ={d['still']} -{_resolved(d['resolved'])}"
                  for cls, d in result.delta.items() if any(d.values())]
-        rows.append(("vs previous run", ", ".join(parts) + " (new =still -resolved)"
-                     if parts else "no findings then or now"))
+        against = f"run {result.delta_against}" if result.delta_against else "none comparable"
+        rows.append(("vs previous run", (", ".join(parts) + " (new =still -resolved)"
+                     if parts else "no findings then or now") + f" [{against}]"))
     if result.confirmed:
         rows.append(("confirmed", ", ".join(f"{cls} {len(r)}" for cls, r in result.confirmed.items())))
     if result.completed:

@@ -159,8 +159,10 @@ def test_resolved_only_against_the_same_scope(tmp_path, one):
     assert narrow.findings.missing == []
     assert narrow.delta["missing"] == {"new": 0, "still": 0, "resolved": 0}  # not 2
     assert narrow.delta["orphan"] == {"new": 2, "still": 0, "resolved": 0}
+    assert narrow.delta_against is None
     wide = run_site(everything, reporters={})  # compared with run 1, not with run 2
     assert wide.delta["missing"] == {"new": 0, "still": 2, "resolved": 0}
+    assert wide.delta_against == 1 and summary(tmp_path)["delta_against"] == 1
     assert History(location(everything)).run(2).scope["directories"] == ["/store/data/d00"]
 
 
