@@ -53,6 +53,8 @@ def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
         t0 = time.monotonic()
         inv_tree = load_inventory(inventory, cutoff, stop)
         timings["inventory"] = time.monotonic() - t0
+        if site.directories_from == "inventory" and not site.directories:
+            site = attrs.evolve(site, directories=inventory_tops(inv_tree, site.root))
 
         unmerged_before = started - site.unmerged_age * 86400 if site.unmerged_age else None
         remote = Tree(cutoff, keep_mtimes=unmerged_area(site.root) if unmerged_before else None)
@@ -88,6 +90,15 @@ def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
             backends={"lister": site.lister, "inventory": site.inventory, "reporters": []})
         plugins.call("check_finished", site=site, result=result)
     return result
+
+
+def inventory_tops(tree: Tree, root: str) -> tuple[str, ...]:
+    """The directories right below ``root`` that the inventory has files in
+    (``directories_from = "inventory"``); none: ``root`` itself."""
+    node = tree.node(root)
+    if node is None:
+        return ()
+    return tuple(join(root, name) for name in sorted(node.subdirs))
 
 
 def make_backend(kind: str, name: str, site: SiteConfig):
