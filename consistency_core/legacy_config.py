@@ -75,7 +75,9 @@ def convert(parsed: dict, path: str = "") -> dict:
     at = f"{path}: " if path else ""
     parsed = with_environment(parsed)
     _warn_unknown(parsed, at)
-    defaults: dict = {"inventory": "dynamo", "lister": "xrootd"}
+    # upstream read Dynamo and reported to it (acting still needs --act, a site set act
+    # and passing gates)
+    defaults: dict = {"inventory": "dynamo", "lister": "xrootd", "reporters": ["dynamo"]}
     for theirs, ours in DEFAULTS.items():
         if theirs in parsed:
             defaults[ours] = _checked(parsed[theirs], keys[ours], theirs, at)
