@@ -205,3 +205,30 @@ def test_a_replaced_listing_function(tmp_path, mariadb_server):
         world.missing + world.size_mismatch)
     assert (tmp_path / "mine_orphan.txt").read_text().split() == sorted(
         world.orphan + world.protected + world.size_mismatch)
+
+
+def test_the_upstream_file_with_a_real_xrootd_door(tmp_path, mariadb_server, xrootd_server):
+    """Upstream's own access method: XRootD through a Redirectors entry; a DirectoryList
+    entry the site does not have is unlisted (not found), not the end of the run."""
+    world = build_world(tmp_path, mariadb_server)
+    srv = xrootd_server(world.site_dir, http=False)
+    tops = sorted(os.listdir(world.site_dir / "store"))
+    config = upstream_config(world, mariadb_server, tmp_path, AccessMethod={},
+                             PathPrefix={}, Redirectors={SITE: srv.url.split("://")[1]},
+                             DirectoryList=["hidata", *tops])
+    res = run_cli("run", "--site", SITE, "--config", config,
+                  env_extra=env_for(mariadb_server, tmp_path))
+    assert res.returncode == 0, res.stderr
+    got = result_lists(tmp_path / "results")
+    assert got["unlisted"] == ["/store/hidata"]
+    assert (got["missing"], got["orphan"]) == (world.missing, world.orphan)
+    assert got["size_mismatch"] == world.size_mismatch
+    assert summary(tmp_path)["backends"]["lister"] == "xrootd"
+    # none of the directories there: a wrong prefix, one line, nothing written
+    (tmp_path / "results" / f"{SITE}_summary.json").unlink()
+    config = upstream_config(world, mariadb_server, tmp_path, AccessMethod={}, PathPrefix={},
+                             Redirectors={SITE: srv.url.split("://")[1] + "/nosuch"})
+    res = run_cli("run", "--site", SITE, "--config", config,
+                  env_extra=env_for(mariadb_server, tmp_path))
+    assert res.returncode == 1 and "wrong path prefix" in res.stderr
+    assert not (tmp_path / "results" / f"{SITE}_summary.json").exists()
