@@ -36,6 +36,8 @@ def list_sites(defaults: dict, path: str) -> list[tuple[str, str]]:
     except pymysql.MySQLError as exc:
         raise ConsistencyError(f"{path}: defaults.sites_from: dynamo database {db.where}: "
                                f"{error_text(exc)}") from None
+    except ConsistencyError as exc:
+        raise type(exc)(f"{path}: defaults.sites_from: {exc}") from None
     finally:
         db.close()
 

@@ -232,3 +232,45 @@ def test_the_upstream_file_with_a_real_xrootd_door(tmp_path, mariadb_server, xro
                   env_extra=env_for(mariadb_server, tmp_path))
     assert res.returncode == 1 and "wrong path prefix" in res.stderr
     assert not (tmp_path / "results" / f"{SITE}_summary.json").exists()
+
+
+def test_sites_from_dynamo_in_toml_overlaid_by_site_tables(tmp_path, mariadb_server, monkeypatch):
+    from consistency_core import ConsistencyError, load_config
+
+    world = build_world(tmp_path, mariadb_server)
+    config = tmp_path / "sites.toml"
+    config.write_text(f'''[defaults]
+sites_from = "dynamo"
+inventory = "dynamo"
+inventory_url = "{mariadb_server.url}"
+dynamo_password_env = "TEST_PW"
+lister = "xrootd"
+url = "root://xrootd.example:1094"
+
+[sites.{SITE}]
+lister = "posix"
+url = "{world.site_dir}"
+
+[sites.T3_XX_OnlyHere]
+''')
+    monkeypatch.setenv("TEST_PW", mariadb_server.password)
+    cfg = load_config(str(config))
+    assert sorted(cfg.sites) == sorted([SITE, MORGUE, "T1_XX_Disk", "T1_XX_MSS",
+                                        "T3_XX_OnlyHere"])
+    assert cfg.not_ready == {MORGUE: "Dynamo status is 'morgue'"}
+    assert (cfg.site(SITE).lister, cfg.site(MORGUE).lister) == ("posix", "xrootd")
+    monkeypatch.setenv("TEST_PW", "wrong")
+    with pytest.raises(ConsistencyError, match=r"sites\.toml: defaults\.sites_from: dynamo "
+                                               r"database .*: cannot connect"):
+        load_config(str(config))
+
+
+def test_the_upstream_flags_as_consistency_arguments():
+    from consistency_dynamo.upstream_cli import run_argv, status_argv
+
+    assert run_argv(["--config", "c.json", "--site", "T2_", "--lock", "gfal", "--debug"]) == (
+        ["-vv", "run", "--pick", "T2_", "--act", "--config", "c.json"],
+        ["--lock: ignored; checks sharing a lister are limited by lister_concurrency"])
+    assert run_argv([])[0] == ["run", "--pick", ".", "--act"]
+    assert status_argv(["--config", "c.json", "T2_X", "halt"]) == [
+        "status", "set", "T2_X", "halt", "--config", "c.json"]
