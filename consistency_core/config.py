@@ -150,6 +150,7 @@ class Config:
     sites: dict[str, dict]
     env: dict = attrs.field(factory=dict)  # CONSISTENCY_<KEY> overrides, for every site
     not_ready: dict = attrs.field(factory=dict)  # site -> why an external catalog says so
+    aliases: dict = attrs.field(factory=dict)  # site or "" -> our key -> the user's
 
     def site(self, name: str, overrides: dict | None = None) -> SiteConfig:
         if name not in self.sites:
@@ -157,7 +158,17 @@ class Config:
             raise ConfigError(f"{self.path}: unknown site {name!r} (sites: {choices})")
         raw = {**self.defaults, **self.sites[name], **self.env}
         raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
-        return build_site(name, raw, self.path)
+        try:
+            return build_site(name, raw, self.path)
+        except ConfigError as exc:
+            raise ConfigError(self._users_names(str(exc), name)) from None
+
+    def _users_names(self, message: str, site: str) -> str:
+        names = {**self.aliases.get("", {}), **self.aliases.get(site, {})}
+        for ours, theirs in names.items():
+            message = message.replace(f"{self.path}: sites.{site}.{ours}:",
+                                      f"{self.path}: {theirs} (site {site}):")
+        return message
 
 
 def env_overrides(environ=None) -> dict:
@@ -261,10 +272,12 @@ def load(path: str | None = None) -> Config:
         raise ConfigError(f"{path}: expected a table/object at the top level")
     from . import legacy_config
 
+    aliases = {}
     if legacy_config.looks_legacy(parsed):
         parsed = legacy_config.convert(parsed, path)
+        aliases = parsed.pop("aliases")
     cfg = _from_tables(parsed, path)
-    cfg = attrs.evolve(cfg, env=env_overrides())
+    cfg = attrs.evolve(cfg, env=env_overrides(), aliases=aliases)
     source = cfg.env.get("sites_from", cfg.defaults.get("sites_from"))
     return with_external_sites(cfg, source) if source else cfg
 

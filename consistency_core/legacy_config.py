@@ -88,20 +88,34 @@ def convert(parsed: dict, path: str = "") -> dict:
             value = bool(parsed[theirs]) if theirs == "SaveCache" else parsed[theirs]
             defaults[ours] = _checked(value, keys[ours], theirs, at)
         else:
-            log.info("%s%s: accepted but not used (no installed package declares %s)",
+            log.info("%s%s: accepted, not used: no installed package declares %s",
                      at, theirs, ours)
     if "DirectoryList" not in parsed:
         defaults["directories_from"] = "inventory"  # upstream took them from the inventory
-    for name, note in NOTES.items():
-        if name in parsed:
-            log.info("%s%s: %s", at, name, note)
-    if "ListDeletable" in parsed:
-        log.info("%sListDeletable: only MIN_AGE is used (as unmerged_age of the Unmerged "
-                 "sites); the unmerged area is {root}/unmerged", at)
+    noted = [name for name in NOTES if name in parsed]
+    if noted:
+        log.info("%supstream keys accepted, no longer used: %s (see the consistency-dynamo "
+                 "README)", at, ", ".join(noted))
     _database(parsed, defaults, keys, at)
     _orphans_and_queue(parsed, defaults, keys, at)
     sites = _sites(parsed, at, keys)
-    return {"defaults": defaults, "sites": sites}
+    return {"defaults": defaults, "sites": sites, "aliases": _aliases(parsed, sites)}
+
+
+def _aliases(parsed: dict, sites: dict[str, dict]) -> dict[str, dict[str, str]]:
+    """Site ("" for all) -> our key -> the user's, so that a later error (a value fine
+    alone, wrong with the site's lister) still names the user's key."""
+    common = {ours: theirs for theirs, ours in {**DEFAULTS, **WHEN_DECLARED}.items()
+              if theirs in parsed}
+    if "DynamoDB" in parsed:
+        common["inventory_url"] = "DynamoDB"
+    out = {"": common}
+    for name, site in sites.items():
+        mine = {"lister": f"AccessMethod.{name}", "url": f"Redirectors.{name}",
+                "threads": "GFALThreads", "locate": "UseLoadBalancer",
+                "unmerged_age": "ListDeletable.MIN_AGE"}
+        out[name] = {ours: theirs for ours, theirs in mine.items() if ours in site}
+    return out
 
 
 def _warn_unknown(parsed: dict, at: str) -> None:

@@ -121,3 +121,12 @@ def test_without_directory_list_the_top_directories_come_from_the_inventory(tmp_
     cfg = load_config(str(upstream(tmp_path, DirectoryList=None)))
     site = cfg.site("T3_US_MIT")
     assert (site.directories, site.directories_from) == ((), "inventory")
+
+
+def test_an_error_found_with_the_site_still_names_the_users_key(tmp_path):
+    path = upstream(tmp_path, AccessMethod={"T3_US_MIT": "SRM"}, GFALThreads=1000)
+    cfg = load_config(str(path))
+    with pytest.raises(ConfigError) as err:
+        cfg.site("T3_US_MIT")
+    assert str(err.value).startswith(f"{path}: GFALThreads (site T3_US_MIT): 1000 is more "
+                                     "than the gfal lister supports")
