@@ -75,9 +75,7 @@ def convert(parsed: dict, path: str = "") -> dict:
     at = f"{path}: " if path else ""
     parsed = with_environment(parsed)
     _warn_unknown(parsed, at)
-    # upstream read Dynamo and reported to it (acting still needs --act, a site set act
-    # and passing gates)
-    defaults: dict = {"inventory": "dynamo", "lister": "xrootd", "reporters": ["dynamo"]}
+    defaults: dict = {"inventory": "dynamo", "lister": "xrootd"}
     for theirs, ours in DEFAULTS.items():
         if theirs in parsed:
             defaults[ours] = _checked(parsed[theirs], keys[ours], theirs, at)
@@ -141,7 +139,10 @@ def _database(parsed: dict, defaults: dict, keys: dict, at: str) -> None:
     if "DynamoDB" not in parsed:
         return
     value = parsed["DynamoDB"]
-    defaults["sites_from"] = "dynamo"  # upstream took the sites from Dynamo
+    # upstream took its sites from Dynamo and reported to it (acting still needs --act, a
+    # site set act and passing gates)
+    defaults["sites_from"] = "dynamo"
+    defaults["reporters"] = ["dynamo"]
     if isinstance(value, str):
         defaults["inventory_url"] = _checked(value, keys["inventory_url"], "DynamoDB", at)
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 
+from consistency_core.check import inventory_tops
 from consistency_core.compare import compare as compare_trees
 from consistency_core.output import write_lines
 from consistency_core.tree import Tree
@@ -134,6 +135,10 @@ class DirectoryInfo:
 def _scope(inventory: DirectoryInfo, listing: DirectoryInfo):
     """(top directories, root, cutoff) from whichever side knows its site config."""
     site = inventory.site or listing.site
+    if site is not None and site.directories_from == "inventory" and not site.directories \
+            and inventory.tree is not None:  # as a check does (no DirectoryList upstream)
+        tops = inventory_tops(inventory.tree, site.root) or (site.root,)
+        return tops, site.root, cutoff_of(site, time.time())
     if site is not None:
         return site.top_dirs, site.root, cutoff_of(site, time.time())
     ignore_age = float(config.config_dict().get("IgnoreAge", 0))
