@@ -1,7 +1,9 @@
 """Site problems end the run with exit 1 and one line, before any result file is written."""
 import pytest
 
-from xrootd_helpers import SITE, consistency, generate, site_tmp, write_config  # noqa: F401
+from consistency_core.testing.runner import run_process as consistency  # XrdCl: one environment per process
+from consistency_core.testing.sites import generate_site as generate
+from xrootd_helpers import SITE, write_config
 from consistency_core.testing.servers import free_port
 
 
