@@ -1,5 +1,6 @@
-"""Done-when of the core: a generated site (seeds fixed at collection, see consistency_core.testing.seeds) checked with the posix lister
-and the dump inventory reports exactly the planted findings, and nothing of the decoys."""
+"""Done-when of the core: a generated site (seeds fixed at collection, see
+consistency_core.testing.seeds) checked with the posix lister and the dump inventory reports
+exactly the planted findings, and nothing of the decoys."""
 import json
 
 import pytest

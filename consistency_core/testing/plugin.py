@@ -81,8 +81,8 @@ def pytest_report_header(config):
 def pytest_runtest_makereport(item, call):
     report = yield
     if report.failed:
-        report.sections.append(("consistency seed", f"reproduce with: {seeds.ENV}={seeds.base_seed()} "
-                                f"pytest '{item.nodeid}'"))
+        how = f"reproduce with: {seeds.ENV}={seeds.base_seed()} pytest '{item.nodeid}'"
+        report.sections.append(("consistency seed", how))
     return report
 
 

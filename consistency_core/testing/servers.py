@@ -1,6 +1,6 @@
 """Real test services on 127.0.0.1: Debian's xrootd (root:// + XrdHttp), a private MariaDB and
-a latency-injecting XRootD proxy. Used through the fixtures in ``consistency_core.testing.plugin``; each
-class can also be used on its own (``with XrootdServer(data_dir) as srv: ...``).
+a latency-injecting XRootD proxy. Used through the fixtures in ``consistency_core.testing.plugin``;
+each class can also be used on its own (``with XrootdServer(data_dir) as srv: ...``).
 
 Nothing here is a mock: every object wraps a real process that the test suite owns. Each
 service listens on a free port picked at start and lives in its own temporary directory.

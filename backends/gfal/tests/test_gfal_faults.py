@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import time
 
-from consistency_core.testing.runner import run_process as consistency  # XrdCl: one environment per process
+# a child process per run: XrdCl reads its environment (timeouts) once per process
+from consistency_core.testing.runner import run_process as consistency
 from consistency_core.testing.sites import generate_site as generate
 from gfal_helpers import SITE, block_dir_with_missing, planted, results, summary, write_config
 

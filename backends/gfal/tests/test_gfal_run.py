@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from consistency_core.testing.runner import run_process as consistency  # XrdCl: one environment per process
+# a child process per run: XrdCl reads its environment (timeouts) once per process
+from consistency_core.testing.runner import run_process as consistency
 from consistency_core.testing.sites import disk_view
 from consistency_core.testing.sites import generate_site as generate
 from gfal_helpers import PROTOCOLS, SITE, planted, results, summary, url_for, write_config
@@ -31,7 +32,8 @@ def test_run_reports_exactly_the_planted_findings(tmp_path, xrootd_server, proto
 
 
 @pytest.mark.parametrize("scheme", ["davs", "https"])
-def test_run_over_tls_reports_exactly_the_planted_findings(tmp_path, tls_xrootd_server, scheme, seed):
+def test_run_over_tls_reports_exactly_the_planted_findings(tmp_path, tls_xrootd_server, scheme,
+                                                           seed):
     """davs:// and https:// against XrdHttp with TLS; the self-signed certificate is accepted
     only through the site's gfal_options, and without them check() says why in one line."""
     site_dir, dump, expected = generate(tmp_path, seed=seed, n_files=800)

@@ -3,7 +3,8 @@ serving another namespace refused, data servers found with locate."""
 import time
 
 from consistency_xrootd.lister import XrootdLister
-from consistency_core.testing.runner import run_process as consistency  # XrdCl: one environment per process
+# a child process per run: XrdCl reads its environment (timeouts) once per process
+from consistency_core.testing.runner import run_process as consistency
 from consistency_core.testing.results import planted
 from consistency_core.testing.sites import check
 from consistency_core.testing.sites import generate_site as generate

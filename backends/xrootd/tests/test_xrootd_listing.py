@@ -1,7 +1,8 @@
 """The xrootd lister against a real local XRootD server: what it lists, and full checks."""
 import json
 
-from consistency_core.testing.runner import run_process as consistency  # XrdCl: one environment per process
+# a child process per run: XrdCl reads its environment (timeouts) once per process
+from consistency_core.testing.runner import run_process as consistency
 from consistency_core.testing.results import planted
 from consistency_core.testing.sites import disk_view, walk
 from consistency_core.testing.sites import generate_site as generate
