@@ -88,8 +88,9 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def seed(request) -> int:
-    """This test's seed: fixed for its node id, changed by CONSISTENCY_TEST_SEED."""
-    return seeds.seed_for(request.node.nodeid)
+    """This test's seed: fixed for its module and name (whatever directory pytest is run
+    from), changed by CONSISTENCY_TEST_SEED."""
+    return seeds.seed_for(f"{request.node.path.name}::{request.node.name}")
 
 
 def _private_basetemp(config) -> None:
