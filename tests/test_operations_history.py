@@ -12,7 +12,7 @@ from consistency_core.check import check_site
 from consistency_core.history import History
 from consistency_core.testing import sitegen
 
-from consistency_core.testing.listers import run_cli as cli
+from consistency_core.testing.backends import run_cli as cli
 from consistency_core.testing.sites import generated_config
 
 

@@ -109,7 +109,7 @@ def test_cli_run_on_a_generated_site_edited_during_the_listing(tmp_path, seed):
     from consistency_core import dumpfile, locks
     from consistency_core.testing import sitegen
 
-    from consistency_core.testing.listers import start_process as cli_background
+    from consistency_core.testing.backends import start_process as cli_background
     from consistency_core.testing.sites import generated_config
 
     rng = random.Random(seed)

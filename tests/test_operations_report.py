@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 from consistency_core.testing import sitegen
 
-from consistency_core.testing.listers import run_cli as cli
+from consistency_core.testing.backends import run_cli as cli
 from consistency_core.testing.sites import generated_config, small_site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

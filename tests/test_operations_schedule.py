@@ -10,8 +10,8 @@ import pytest
 
 from consistency_core import locks
 
-from consistency_core.testing.listers import run_cli as cli
-from consistency_core.testing.listers import start_process as cli_background
+from consistency_core.testing.backends import run_cli as cli
+from consistency_core.testing.backends import start_process as cli_background
 from consistency_core.testing.sites import small_site
 from consistency_core.testing.sites import small_sites_config as write_config
 

@@ -4,6 +4,7 @@
   what a correct check must report (``generate``, ``generate_dumps``, ``Expected``).
 - :mod:`.runner`: the command line in-process (``run_cli``) or in a child process
   (``run_process``, ``start_process``).
+- :mod:`.backends`: a slow lister and a broken reporter for tests, with the runners above.
 - :mod:`.configs`: ``write_config``, the one TOML writer.
 - :mod:`.results`: ``read_results``, ``read_summary``, ``found``, ``planted``.
 - :mod:`.servers`: real xrootd, MariaDB and a slow proxy on 127.0.0.1; :mod:`.plugin` their

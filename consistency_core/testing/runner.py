@@ -7,8 +7,8 @@ happens when the process exits, plugin discovery at start-up, the installed cons
 Both return an object with ``returncode``, ``stdout`` and ``stderr``.
 
 ``plugins``: extra consistency plugins (objects with hook implementations) registered for the
-in-process run only. ``with_test_listers=True`` runs the child through
-:mod:`consistency_core.testing.listers`, which adds the kit's test listers (``slowposix``).
+in-process run only. ``with_test_backends=True`` runs the child through
+:mod:`consistency_core.testing.backends`, which adds the kit's test backends.
 """
 from __future__ import annotations
 
@@ -59,25 +59,25 @@ def run_cli(*args, env: dict | None = None, cwd=None, input: str | None = None,
 
 
 def run_process(*args, env: dict | None = None, cwd=None, timeout: float = 180,
-                with_test_listers: bool = False, check_rc: int | None = None,
+                with_test_backends: bool = False, check_rc: int | None = None,
                 **popen) -> subprocess.CompletedProcess:
-    """``consistency ARGS`` in a child process (the console script unless with_test_listers)."""
-    proc = subprocess.run(_argv(args, with_test_listers), env=_environ(env), cwd=cwd,
+    """``consistency ARGS`` in a child process (the console script unless with_test_backends)."""
+    proc = subprocess.run(_argv(args, with_test_backends), env=_environ(env), cwd=cwd,
                           capture_output=True, text=True, timeout=timeout, **popen)
     if check_rc is not None:
         assert proc.returncode == check_rc, (proc.returncode, proc.stdout, proc.stderr)
     return proc
 
 
-def start_process(*args, env: dict | None = None, cwd=None, with_test_listers: bool = False,
+def start_process(*args, env: dict | None = None, cwd=None, with_test_backends: bool = False,
                   **popen) -> subprocess.Popen:
     """``consistency ARGS`` in the background; stdout and stderr are pipes (text)."""
-    return subprocess.Popen(_argv(args, with_test_listers), env=_environ(env), cwd=cwd,
+    return subprocess.Popen(_argv(args, with_test_backends), env=_environ(env), cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
-def _argv(args, with_test_listers: bool) -> list[str]:
-    program = ([sys.executable, "-m", "consistency_core.testing.listers"] if with_test_listers
+def _argv(args, with_test_backends: bool) -> list[str]:
+    program = ([sys.executable, "-m", "consistency_core.testing.backends"] if with_test_backends
                else [str(PROGRAM)])
     return [*program, *map(str, args)]
 

@@ -2,15 +2,33 @@
 defaults they run with, a URL per protocol, and readers in the shapes these tests compare."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from consistency_core import config
 from consistency_core.testing import configs, results as kit_results, sites, sitegen
+from consistency_core.testing.runner import PROGRAM
+
+VENV_BIN = PROGRAM.parent
 
 SITE = "T2_GFAL"
 PROTOCOLS = ("file", "root", "http")
 # every in-process site uses this timeout: XrdCl's root:// request timeout is fixed per process
 TIMEOUT = 5
+
+
+@pytest.fixture(autouse=True)
+def _keep_xrd_environment():
+    """The lister sets XRD_* defaults in os.environ (for XrdCl); give them back afterwards so
+    other test modules see the environment they started with."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("XRD_")}
+    yield
+    for key in [k for k in os.environ if k.startswith("XRD_")]:
+        if key not in saved:
+            del os.environ[key]
+    os.environ.update(saved)
 
 
 def url_for(protocol: str, server, site_dir: Path) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from consistency_core import config
 from consistency_core.testing import configs, sitegen
+from consistency_core.testing.plugin import site_tmp  # noqa: F401 (old name: a kit fixture now)
 from consistency_core.testing.results import read_results
 
 SITE = "T2_XRD"
