@@ -14,6 +14,7 @@ import click
 from . import config as config_mod
 from . import cli_ops, plugins
 from .model import ConfigError, ConsistencyError
+from .options import describe as describe_key
 
 log = logging.getLogger("consistency")
 
@@ -175,12 +176,30 @@ def diff(inventory_dump, listing_dump, output, site, config_path, root):
 
 @main.command(name="plugins")
 def plugins_cmd():
-    """List every loaded plugin: distribution, version and what it provides."""
+    """List every loaded plugin: where it comes from, its backends with their config keys
+    (type, default, help), the commands it adds and the hooks it implements."""
     for row in plugins.describe():
-        dist = f"{row['distribution']} {row['version']}".strip() or "(not from a distribution)"
-        click.echo(f"{row['plugin']}  [{dist}]")
-        for item in row["provides"]:
-            click.echo(f"    {item}")
+        click.echo(f"{row['plugin']}  [{row['source'].label}]")
+        shown = set()
+        for backend in row["backends"]:
+            click.echo(f"    {backend.kind} {backend.name}{_backend_notes(backend)}")
+            if backend.options is not None and backend.options in shown:
+                click.echo("        (keys as above)")
+                continue
+            shown.add(backend.options)
+            for field in backend.keys().values():
+                click.echo(f"        {describe_key(field)}")
+        for command in row["commands"]:
+            click.echo(f"    command {command}")
+        for hook in row["hooks"]:
+            click.echo(f"    hook {hook}")
+
+
+def _backend_notes(backend) -> str:
+    notes = [f"{k} default {v}" for k, v in sorted(backend.defaults.items())]
+    if backend.max_threads is not None:
+        notes.append(f"threads at most {backend.max_threads}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 @main.group(name="config")
@@ -197,19 +216,14 @@ def config_check(config_path):
     if not cfg.sites:
         raise ConfigError(f"{cfg.path}: no [sites.NAME] table")
     for name in sorted(cfg.sites):
-        site = cfg.site(name)
-        where = f"{cfg.path}: sites.{name}"
-        plugins.get_backend("lister", site.lister, where + ".lister")
-        plugins.get_backend("inventory", site.inventory, where + ".inventory")
-        for reporter in site.reporters:
-            plugins.get_backend("reporter", reporter, where + ".reporters")
+        cfg.site(name)  # backend names first, then every key's type and range
     click.echo(f"{cfg.path}: ok ({len(cfg.sites)} sites: {', '.join(sorted(cfg.sites))})")
 
 
 cli_ops.register(main)  # history, findings, status, report
 
 try:
-    plugins.call("register_commands", cli=main)  # subcommands contributed by plugins
+    plugins.add_commands(main)  # subcommands contributed by plugins
 except ConsistencyError as exc:  # a broken plugin: reported by main(), in one line
     _plugin_error = exc
 

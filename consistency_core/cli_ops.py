@@ -37,13 +37,18 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
                              help=f"Config file (default ./{config_mod.DEFAULT_CONFIG}).")
 
 
-@click.command()
-@click.option("--site", required=True, help="Site name.")
+@click.group(invoke_without_command=True)
+@click.option("--site", help="Site name.")
 @config_option
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True,
               help="Newest runs to show.")
-def history(site, config_path, limit):
-    """Show a site's runs, newest first."""
+@click.pass_context
+def history(ctx, site, config_path, limit):
+    """Show a site's runs, newest first (history prune --site SITE prunes old ones)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if site is None:
+        raise click.UsageError("Missing option '--site'.")
     from .schedule import Histories
 
     site_cfg = _config(config_path).site(site)
@@ -60,6 +65,22 @@ def history(site, config_path, limit):
     click.echo(table(["run", "started (UTC)", "took", "status", "listed", "missing", "orphan",
                       "size_mismatch", "unlisted", "empty_dirs", "changed",
                       "confirmed m/o", "acted"], rows))
+
+
+@history.command(name="prune")
+@click.option("--site", required=True, help="Site name.")
+@config_option
+@click.pass_context
+def history_prune(ctx, site, config_path):
+    """Remove runs older than history_keep_days, except those confirmation still needs."""
+    from .retention import prune
+    from .schedule import Histories
+
+    site_cfg = _config(config_path or ctx.parent.params.get("config_path")).site(site)
+    with Histories() as histories:
+        pruned = prune(histories.get(site_cfg), site_cfg)
+    click.echo(f"{site}: pruned {len(pruned)} run(s) older than "
+               f"{site_cfg.history_keep_days:g} days")
 
 
 @click.command()
@@ -106,9 +127,15 @@ def status(ctx, config_path):
                          age(now - st.last_complete.finished) if st.last_complete else "-",
                          c.get("files_listed", "-"), c.get("missing", "-"),
                          c.get("orphan", "-"), c.get("unlisted", "-"),
-                         f"pid {st.holder.get('pid')}" if st.holder else ""])
+                         _holder(st.holder)])
     click.echo(table(["site", "state", "mode", "last run (UTC)", "status", "since complete",
                       "listed", "missing", "orphan", "unlisted", "running"], rows))
+
+
+def _holder(who: dict | None) -> str:
+    if who is None:
+        return ""
+    return f"pid {who.get('pid')}" + (f" on {who['host']}" if who.get("host") else "")
 
 
 @status.command(name="set")

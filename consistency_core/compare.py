@@ -9,7 +9,9 @@ Rules (each covered by tests/test_compare.py):
 - a path on both sides with different sizes is a size mismatch, not missing and orphan;
 - ignore patterns (path substrings) protect from orphan and empty-directory reports only;
 - empty directories older than the ignore age are reported children first, never the
-  root or a top-level directory; a directory holding only empty directories is empty.
+  root or a top-level directory; a directory holding only empty directories is empty;
+- a directory whose subdirectory vanished during the walk (listed by it, then not found)
+  changed during the walk: it is not empty in that run, nor is any directory above it.
 """
 from __future__ import annotations
 
@@ -155,7 +157,7 @@ def _collect_empty(path, node, inode, cutoff, ignore, never, root, found) -> boo
             for name, sub in n.subdirs.items():
                 stack.append((join(p, name), sub, isubs.get(name), False))
             continue
-        empty = (not n.unlisted and not n.files
+        empty = (not n.unlisted and not n.changed and not n.files
                  and (i is None or (not i.files and not i.subdirs))
                  and (n.mtime is None or n.mtime <= cutoff)
                  and not any(pattern in p for pattern in ignore)

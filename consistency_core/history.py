@@ -265,6 +265,15 @@ class History:
         rows = self._query(f"SELECT {self._RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
         return self._run(rows[0]) if rows else None
 
+    def delete_runs(self, run_ids: list[int]) -> None:
+        """Remove runs and their findings, one run per transaction (see retention.py)."""
+        def work(run_id):
+            self._execute("DELETE FROM findings WHERE run_id = ?", (run_id,)).close()
+            self._execute("DELETE FROM runs WHERE id = ?", (run_id,)).close()
+
+        for run_id in run_ids:
+            self._transaction(lambda run_id=run_id: work(run_id))
+
     def sites(self) -> list[str]:
         return [row[0] for row in self._query("SELECT DISTINCT site FROM runs ORDER BY site")]
 

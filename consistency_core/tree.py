@@ -15,7 +15,7 @@ _unique = itertools.count(1)
 
 
 class Dir:
-    __slots__ = ("files", "subdirs", "mtime", "unlisted", "digest")
+    __slots__ = ("files", "subdirs", "mtime", "unlisted", "digest", "changed")
 
     def __init__(self, mtime: float | None = None):
         self.files: dict[str, int] = {}
@@ -23,6 +23,9 @@ class Dir:
         self.mtime = mtime
         self.unlisted = False
         self.digest = 0
+        # A subdirectory vanished after this directory was listed: its content changed
+        # during the walk, so ``mtime`` (seen before the change) says nothing about its age.
+        self.changed = False
 
     def walk(self, lfn: str):
         """Yield (lfn, dir) for this directory and everything below it, parents first."""
@@ -104,11 +107,13 @@ class Tree:
         node.unlisted = True
 
     def remove(self, lfn: str) -> None:
-        """Forget a directory that vanished between its parent's listing and its own."""
+        """Forget a directory that vanished between its parent's listing and its own; the
+        parent is marked ``changed``."""
         parent_path, _, name = lfn.rstrip("/").rpartition("/")
         parent = self.node(parent_path)
         if parent is not None:
             parent.subdirs.pop(name, None)
+            parent.changed = True
         self._last_path = self._last_dir = None
 
     # -- reading ----------------------------------------------------------------------
