@@ -69,15 +69,6 @@ def site_options(func=None, *, site_required: bool = True):
     return func
 
 
-def load_site(config_path, site, **overrides):
-    """The SiteConfig for ``site``: from the config file, or from flags alone if no file."""
-    if config_path is None and not os.path.exists(config_mod.DEFAULT_CONFIG):
-        cfg = config_mod.Config(path="(command line)", defaults={}, sites={site: {}})
-    else:
-        cfg = config_mod.load(config_path)
-    return cfg.site(site, overrides)
-
-
 @contextlib.contextmanager
 def stop_on_signals():
     """SIGINT/SIGTERM set the stop event; the walk ends cleanly. A second signal is fatal."""
@@ -111,15 +102,29 @@ def stop_on_signals():
               help="Write the run's figures to this file (Prometheus text format).")
 def run(site, pick, config_path, output, act, metrics, **flags):
     """Check one site: list it, compare with the inventory, write the findings, record the run."""
-    from .runner import run_check
+    from . import schedule
+    from .lifecycle import ReporterFailed, run_site
+    from .summary import render
 
     if bool(site) == bool(pick):
         raise click.UsageError("give exactly one of --site and --pick")
     flags["output"] = output
+    held = None
+    if pick:
+        with schedule.Histories() as histories:
+            site_cfg, held = schedule.pick(config_mod.load(config_path), pick, histories, flags)
+    else:
+        site_cfg = config_mod.load_site(config_path, site, **flags)
     with stop_on_signals() as stop:
-        code = run_check(site, pick, config_path, flags, act=act, metrics=metrics, stop=stop,
-                         echo=click.echo)
-    sys.exit(code)
+        try:
+            result = run_site(site_cfg, act=act, stop=stop, metrics=metrics, held=held)
+        except ReporterFailed as exc:
+            click.echo(render(exc.result))
+            raise
+    click.echo(render(result))
+    if result.stopped_by:
+        click.echo(f"{result.site}: {result.stopped_by} during the check: stopped, nothing acted")
+    sys.exit(0 if result.completed else 1)
 
 
 @main.command(name="list")
@@ -128,9 +133,9 @@ def run(site, pick, config_path, output, act, metrics, **flags):
               help="Dump file to write (path size mtime per line).")
 def list_(site, config_path, output, **flags):
     """List the remote side only and write it as a dump."""
-    from .listing import list_site
+    from .site_dump import list_site
 
-    site_cfg = load_site(config_path, site, **flags)
+    site_cfg = config_mod.load_site(config_path, site, **flags)
     with stop_on_signals() as stop:
         stats = list_site(site_cfg, output, stop)
     errors = sum(stats.errors.values())

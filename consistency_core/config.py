@@ -98,6 +98,9 @@ class SiteConfig:
                                      type=NUMBER, at_least=0, converter=_number)
     lister_concurrency: int = key(0, "most checks using this site's lister at once on this "
                                   "machine (0: no limit)", type=int, at_least=0)
+    unmerged_age: float = key(0.0, "days after which an orphan in {root}/unmerged is an "
+                              "unmerged deletion candidate (0: off, they stay orphans)",
+                              type=NUMBER, at_least=0, converter=_number)
     options: dict = attrs.field(factory=dict, eq=False)
     source: str = ""
 
@@ -261,3 +264,12 @@ def _from_tables(parsed: dict, path: str) -> Config:
 
 def empty(path: str = "(command line)") -> Config:
     return Config(path=path, defaults={}, sites={})
+
+
+def load_site(config_path: str | None, site: str, **overrides) -> SiteConfig:
+    """The SiteConfig for ``site``: from the config file, or from flags alone if no file."""
+    if config_path is None and not os.path.exists(DEFAULT_CONFIG):
+        cfg = Config(path="(command line)", defaults={}, sites={site: {}})
+    else:
+        cfg = load(config_path)
+    return cfg.site(site, overrides)

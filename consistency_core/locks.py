@@ -48,18 +48,19 @@ class FileLock:
         self.fd: int | None = None
 
     def acquire(self) -> bool:
-        """Take the lock without waiting; False when another process holds it."""
+        """Take the lock without waiting for a holder; False when another process holds it."""
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise LockError(f"{self.path}: cannot open lock: {exc.strerror or exc}") from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
+            taken = _flock_exclusive(fd, self.path)
+        except LockError:
             os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                return False
-            raise LockError(f"{self.path}: cannot lock: {exc.strerror or exc}") from None
+            raise
+        if not taken:
+            os.close(fd)
+            return False
         try:
             os.ftruncate(fd, 0)
             os.write(fd, json.dumps({"pid": os.getpid(), "since": time.time()}).encode())
@@ -73,6 +74,26 @@ class FileLock:
         if self.fd is not None:
             os.close(self.fd)  # closing drops the flock
             self.fd = None
+
+
+# holder() probes a lock by taking it shared for an instant (flock has no query); an
+# exclusive attempt that meets such a probe tries again, briefly, instead of reporting the
+# site as being checked.
+PROBE_RETRIES = 10
+PROBE_PAUSE = 0.01
+
+
+def _flock_exclusive(fd: int, path: str) -> bool:
+    for attempt in range(PROBE_RETRIES):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise LockError(f"{path}: cannot lock: {exc.strerror or exc}") from None
+        if attempt + 1 < PROBE_RETRIES:
+            time.sleep(PROBE_PAUSE)
+    return False
 
 
 def holder(path: str) -> dict | None:

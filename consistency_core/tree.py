@@ -51,8 +51,12 @@ def size_of(value: int) -> int:
 class Tree:
     """A namespace rooted at ``/``; ``cutoff`` is the epoch time before which entries are old."""
 
-    def __init__(self, cutoff: float):
+    def __init__(self, cutoff: float, keep_mtimes: str | None = None):
         self.cutoff = cutoff
+        # File mtimes kept only below this prefix (the unmerged area, whose own age rule
+        # needs them); everywhere else the mtime is folded into the new flag.
+        self.keep_mtimes = keep_mtimes
+        self.mtimes: dict[str, float | None] = {}
         self.top = Dir()
         self._last_path: str | None = None
         self._last_dir: Dir | None = None
@@ -81,6 +85,8 @@ class Tree:
             self._last_path, self._last_dir = dirpath, node
         young = mtime is not None and mtime > self.cutoff
         node.files[name] = size << 1 | (new or young)
+        if self.keep_mtimes is not None and lfn.startswith(self.keep_mtimes):
+            self.mtimes[lfn] = mtime
 
     def set_listing(self, lfn: str, listing: Listing) -> list[str]:
         """Record the complete content of one remote directory; return its subdirectory LFNs."""
@@ -88,6 +94,8 @@ class Tree:
         cutoff = self.cutoff
         node.files = {f.name: f.size << 1 | (f.mtime is not None and f.mtime > cutoff)
                       for f in listing.files}
+        if self.keep_mtimes is not None and join(lfn, "").startswith(self.keep_mtimes):
+            self.mtimes.update((join(lfn, f.name), f.mtime) for f in listing.files)
         subs = []
         for d in listing.dirs:
             child = node.subdirs.get(d.name)

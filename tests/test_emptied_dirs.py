@@ -56,15 +56,15 @@ def posix_site(site, dump):
 def test_posix_parents_of_vanished_directories_are_not_empty(tmp_path):
     site, dump, expected = plant(tmp_path)
     cfg = posix_site(site, dump)
-    result = check_site(cfg, lister=DeletingPosix(cfg), write=False)
+    result = check_site(cfg, lister=DeletingPosix(cfg))
     assert result.walk.vanished == 2 and not result.walk.errors
     assert empty_dirs(result) == sorted(expected["empty_dirs"])
     assert [lfn for lfn, _s in result.findings.orphan] == expected["orphan"]
 
     # The next run sees them as they are now: still not empty while young, empty once old.
-    assert empty_dirs(check_site(cfg, write=False)) == sorted(expected["empty_dirs"])
+    assert empty_dirs(check_site(cfg)) == sorted(expected["empty_dirs"])
     age_dirs(site, keep_young={"/store/mc/Camp/DS1/freshdir"})
-    assert empty_dirs(check_site(cfg, write=False)) == sorted(
+    assert empty_dirs(check_site(cfg)) == sorted(
         expected["empty_dirs"] + ["/store/mc/Camp/DS0/gone", "/store/mc/Camp/DS1/outer",
                                   "/store/mc/Camp/DS1/outer/gone2"])
 
@@ -73,7 +73,7 @@ def test_without_the_deletion_the_same_tree_has_them_empty_only_once_gone(tmp_pa
     """Control: the planted children keep their parents non-empty when nothing is deleted."""
     site, dump, expected = plant(tmp_path)
     cfg = posix_site(site, dump)
-    result = check_site(cfg, write=False)
+    result = check_site(cfg)
     assert result.walk.vanished == 0
     assert empty_dirs(result) == sorted(expected["empty_dirs"] + [
         "/store/mc/Camp/DS1/outer", "/store/mc/Camp/DS1/outer/gone2",

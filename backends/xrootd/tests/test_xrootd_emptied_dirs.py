@@ -55,7 +55,7 @@ def test_parents_of_vanished_directories_are_not_empty(site_tmp, xrootd_server):
     cfg = site_config(srv.url, dump, ignore=[], threads=8)
     lister = DeletingXrootd(cfg)
     lister.base = base
-    result = check_site(cfg, lister=lister, write=False)
+    result = check_site(cfg, lister=lister)
     assert result.walk.vanished == 2 and not result.walk.errors
     assert sorted(result.findings.empty_dirs) == REALLY_EMPTY
     assert not result.findings.orphan and not result.findings.missing
@@ -65,7 +65,7 @@ def test_parents_of_vanished_directories_are_not_empty(site_tmp, xrootd_server):
     plant(site_tmp / "control" / "site")
     srv2 = xrootd_server(site_tmp / "control" / "site")
     control = check_site(site_config(srv2.url, site_tmp / "control" / "inventory.txt",
-                                     ignore=[], threads=8), write=False)
+                                     ignore=[], threads=8))
     assert sorted(control.findings.empty_dirs) == sorted(REALLY_EMPTY + [
         "/store/b/outer", "/store/b/outer/gone2", "/store/b/outer/gone2/sub2",
         "/store/b/outer/gone2/sub2/deeper"])
