@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from consistency_core.testing.sitegen import default_ignore
-from dynamo_helpers import MORGUE, SITE, VENV_BIN, build_world, result_lists, run_cli
+from dynamo_helpers import MORGUE, SITE, build_world, result_lists, run_cli
+
+VENV_BIN = Path(sys.executable).parent
 from test_dynamo_upstream_config import UPSTREAM
 
 
