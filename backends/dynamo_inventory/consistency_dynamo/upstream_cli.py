@@ -16,8 +16,8 @@ NOTES = {
     "--lock": "--lock: ignored; checks sharing a lister are limited by lister_concurrency",
     "--update-summary": "--update-summary: ignored; every run updates the history that "
                         "`consistency status` and `consistency report` show",
-    "--unmerged": "--unmerged: ignored; the unmerged area is checked in every run of a site "
-                  "with unmerged_age set (upstream's Unmerged list)",
+    "--unmerged": "--unmerged: ignored; unmerged-area cleaning is configured per site "
+                  "(unmerged_age, from upstream's Unmerged list and ListDeletable.MIN_AGE)",
     "--email": "--email: not supported; a failed run exits non-zero with one error line, "
                "so let cron mail it (MAILTO)",
     "--no-sam": "--no-sam: ignored; readiness comes from Dynamo's sites table (sites_from)",
