@@ -278,3 +278,17 @@ def test_the_upstream_flags_as_consistency_arguments():
         "status", "set", "T2_X", "halt", "--config", "c.json"]
     assert _cnf(["--site", "T2_", "--cnf", "/etc/dynamo.cnf"]) == "/etc/dynamo.cnf"
     assert _cnf(["--site", "T2_"]) == ""
+
+
+def test_the_cnf_flag_gives_the_database_password(tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server)
+    config = upstream_config(world, mariadb_server, tmp_path)
+    cnf = tmp_path / "my.cnf"
+    cnf.write_text(f"[client]\npassword = {mariadb_server.password}\n")
+    env = {k: v for k, v in os.environ.items() if k != "DYNAMO_DB_PASSWORD"}  # only my.cnf
+    env["CONSISTENCY_OUTPUT"] = str(tmp_path / "results")
+    res = subprocess.run([str(VENV_BIN / "dynamo-consistency"), "--config", str(config),
+                          "--site", SITE, "--cnf", str(cnf)], capture_output=True, text=True,
+                         timeout=180, env=env)
+    assert res.returncode == 0, res.stderr
+    assert result_lists(tmp_path / "results")["missing"] == world.missing
