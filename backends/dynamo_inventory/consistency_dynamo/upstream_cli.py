@@ -10,6 +10,7 @@ note saying why, and flags whose upstream behaviour cannot be kept are refused.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 NOTES = {
@@ -36,7 +37,8 @@ REFUSED = {
 
 def _parser(prog: str, usage: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, usage=usage)
-    parser.add_argument("--config", metavar="FILE", help="config file (upstream JSON/YAML or TOML)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="config file (upstream JSON/YAML, or TOML)")
     parser.add_argument("--info", action="store_true", help="log down to info level")
     parser.add_argument("--debug", action="store_true", help="log down to debug level")
     return parser
@@ -46,9 +48,9 @@ def _verbosity(args) -> list[str]:
     return ["-vv"] if args.debug else ["-v"] if args.info else []
 
 
-def run_argv(argv: list[str]) -> tuple[list[str], list[str]]:
-    """The ``consistency`` arguments for a ``dynamo-consistency`` command line, and the notes
-    to print first. A refused flag is a usage error (exit 2)."""
+def run_argv(argv: list[str]) -> tuple[list[str], list[str], dict[str, str]]:
+    """The ``consistency`` arguments for a ``dynamo-consistency`` command line, the notes
+    to print first and the environment to add. A refused flag is a usage error (exit 2)."""
     parser = _parser("dynamo-consistency", "dynamo-consistency [options]")
     parser.add_argument("--site", metavar="PATTERN", default="",
                         help="regular expression choosing the site to run next")
@@ -60,14 +62,18 @@ def run_argv(argv: list[str]) -> tuple[list[str], list[str]]:
         parser.add_argument(flag, action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     for flag, why in REFUSED.items():
-        if getattr(args, flag.lstrip("-").replace("-", "_")):
+        if getattr(args, _dest(flag)):
             parser.error(f"{flag} is not supported: {why}")
-    notes = [note for flag, note in NOTES.items()
-             if getattr(args, flag.lstrip("-").replace("-", "_"))]
+    notes = [note for flag, note in NOTES.items() if getattr(args, _dest(flag))]
     out = [*_verbosity(args), "run", "--pick", args.site or ".", "--act"]
     if args.config:
         out += ["--config", args.config]
-    return out, notes
+    env = {"CONSISTENCY_DYNAMO_MYCNF": args.cnf} if args.cnf else {}
+    return out, notes, env
+
+
+def _dest(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
 
 
 def status_argv(argv: list[str]) -> list[str]:
@@ -83,8 +89,6 @@ def status_argv(argv: list[str]) -> list[str]:
 
 
 def _consistency(argv: list[str], env: dict | None = None) -> None:
-    import os
-
     from consistency_core.cli import main
 
     os.environ.update(env or {})
@@ -93,18 +97,10 @@ def _consistency(argv: list[str], env: dict | None = None) -> None:
 
 def dynamo_consistency(argv: list[str] | None = None) -> None:
     """Entry point ``dynamo-consistency``."""
-    argv = sys.argv[1:] if argv is None else argv
-    out, notes = run_argv(argv)
+    out, notes, env = run_argv(sys.argv[1:] if argv is None else argv)
     for note in notes:
         print(f"dynamo-consistency: note: {note}", file=sys.stderr)
-    cnf = _cnf(argv)
-    _consistency(out, {"CONSISTENCY_DYNAMO_MYCNF": cnf} if cnf else None)
-
-
-def _cnf(argv: list[str]) -> str:
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--cnf", default="")
-    return parser.parse_known_args(argv)[0].cnf
+    _consistency(out, env)
 
 
 def set_status(argv: list[str] | None = None) -> None:

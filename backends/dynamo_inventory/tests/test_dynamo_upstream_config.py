@@ -102,7 +102,8 @@ def test_environment_overrides(tmp_path, monkeypatch):
     assert cfg.site("T3_US_MIT").threads == 4
     assert cfg.site("T3_US_MIT", {"threads": 7}).threads == 7  # flags above both
     monkeypatch.setenv("CONSISTENCY_THREADS", "many")
-    with pytest.raises(ConfigError, match="^environment variable CONSISTENCY_THREADS: expected integer"):
+    with pytest.raises(ConfigError,
+                       match="^environment variable CONSISTENCY_THREADS: expected integer"):
         load_config(str(path))
 
 

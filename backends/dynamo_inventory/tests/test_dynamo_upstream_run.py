@@ -268,16 +268,16 @@ url = "{world.site_dir}"
 
 
 def test_the_upstream_flags_as_consistency_arguments():
-    from consistency_dynamo.upstream_cli import _cnf, run_argv, status_argv
+    from consistency_dynamo.upstream_cli import run_argv, status_argv
 
     assert run_argv(["--config", "c.json", "--site", "T2_", "--lock", "gfal", "--debug"]) == (
         ["-vv", "run", "--pick", "T2_", "--act", "--config", "c.json"],
-        ["--lock: ignored; checks sharing a lister are limited by lister_concurrency"])
+        ["--lock: ignored; checks sharing a lister are limited by lister_concurrency"], {})
     assert run_argv([])[0] == ["run", "--pick", ".", "--act"]
     assert status_argv(["--config", "c.json", "T2_X", "halt"]) == [
         "status", "set", "T2_X", "halt", "--config", "c.json"]
-    assert _cnf(["--site", "T2_", "--cnf", "/etc/dynamo.cnf"]) == "/etc/dynamo.cnf"
-    assert _cnf(["--site", "T2_"]) == ""
+    assert run_argv(["--cnf", "/etc/dynamo.cnf"])[2] == {
+        "CONSISTENCY_DYNAMO_MYCNF": "/etc/dynamo.cnf"}
 
 
 def test_the_cnf_flag_gives_the_database_password(tmp_path, mariadb_server):
