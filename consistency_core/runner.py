@@ -6,7 +6,7 @@ import logging
 import time
 
 from . import config as config_mod
-from . import locks, metrics as metrics_mod, schedule
+from . import locks, metrics as metrics_mod, schedule, watchdog
 from .history import HistoryError, run_status
 from .model import ConsistencyError
 
@@ -50,6 +50,7 @@ def run_check(site_name, pattern, config_path, overrides: dict, *, act: bool, me
                 except ConsistencyError as exc:
                     _record_failure(history, site.name, started, exc, metrics)
                     raise
+            watchdog.arm()  # results written and recorded: exiting may not hang past the limit
         echo(render(result))
         if watcher.halted:
             echo(f"{site.name} was set {watcher.halted} during the check: stopped, nothing acted")
