@@ -22,7 +22,12 @@ _PATTERNS = (
     (ErrorKind.CONNECTION, ("connection refused", "could not connect", "couldn't connect",
                             "connection reset", "connection error", "socket error",
                             "network is unreachable", "no route to host", "broken pipe",
-                            "host is down", "could not resolve", "couldn't resolve")),
+                            "host is down", "could not resolve", "couldn't resolve",
+                            # what XrdPosix and curl say when the server is gone
+                            "transport endpoint is not connected", "connection abort",
+                            "socket operation on non-socket", "empty reply from server",
+                            "failure when receiving data from the peer",
+                            "server closed connection", "connection closed")),
 )
 
 _ERRNO = {
@@ -33,6 +38,7 @@ _ERRNO = {
     errno.ECONNABORTED: ErrorKind.CONNECTION, errno.EHOSTUNREACH: ErrorKind.CONNECTION,
     errno.ENETUNREACH: ErrorKind.CONNECTION, errno.EHOSTDOWN: ErrorKind.CONNECTION,
     errno.ENOTCONN: ErrorKind.CONNECTION, errno.ECOMM: ErrorKind.CONNECTION,
+    errno.ENETRESET: ErrorKind.CONNECTION, errno.ENOTSOCK: ErrorKind.CONNECTION,
 }
 
 
