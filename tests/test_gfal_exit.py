@@ -165,3 +165,6 @@ def test_killed_server_errors_are_connection_errors():
                     "Could not connect to server", "Empty reply from server",
                     "Failure when receiving data from the peer"):
         assert classify(0, message, trust_code=False) is ErrorKind.CONNECTION, message
+    over_root = "Failed to stat file (Operation not supported)"
+    assert classify(0, over_root, trust_code=False, xrootd=True) is ErrorKind.CONNECTION
+    assert classify(95, over_root) is ErrorKind.OTHER  # elsewhere it means what it says

@@ -42,9 +42,15 @@ _ERRNO = {
 }
 
 
-def classify(code: int, message: str, trust_code: bool = True) -> ErrorKind:
+# Over root:// only: XrdPosix turns XrdCl's errInvalidOp into EOPNOTSUPP, which is what a
+# stat gets while the connection to a killed server is being torn down.
+_XROOTD_PATTERNS = ((ErrorKind.CONNECTION, ("operation not supported",)),)
+
+
+def classify(code: int, message: str, trust_code: bool = True,
+             xrootd: bool = False) -> ErrorKind:
     text = message.lower()
-    for kind, needles in _PATTERNS:
+    for kind, needles in _PATTERNS + (_XROOTD_PATTERNS if xrootd else ()):
         if any(needle in text for needle in needles):
             return kind
     if trust_code:

@@ -152,7 +152,8 @@ class GfalLister:
         raise ListingError(ErrorKind.TIMEOUT, message)
 
     def _kind(self, exc) -> ErrorKind:
-        return classify(exc.code, exc.message, trust_code=self.scheme not in urls.XROOTD_SCHEMES)
+        xrootd = self.scheme in urls.XROOTD_SCHEMES
+        return classify(exc.code, exc.message, trust_code=not xrootd, xrootd=xrootd)
 
     def _count(self, what: str) -> None:
         with self._lock:
