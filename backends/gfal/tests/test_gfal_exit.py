@@ -75,7 +75,8 @@ class Run:
         return code
 
     def stderr(self) -> str:
-        return "".join(self.lines)
+        """What consistency logged (without XrdCl's debug lines)."""
+        return "".join(l for l in self.lines if not l.startswith("[20"))
 
 
 def client_env(**extra) -> dict:
