@@ -12,7 +12,7 @@ import threading
 import click
 
 from . import config as config_mod
-from . import cli_ops, plugins
+from . import cli_ops, plugins, watchdog
 from .model import ConfigError, ConsistencyError
 
 log = logging.getLogger("consistency")
@@ -118,7 +118,7 @@ def run(site, pick, config_path, output, act, metrics, **flags):
     with stop_on_signals() as stop:
         code = run_check(site, pick, config_path, flags, act=act, metrics=metrics, stop=stop,
                          echo=click.echo)
-    sys.exit(code)
+    watchdog.exit(code)  # sys.exit, unless a client library's exit handlers would hang
 
 
 @main.command(name="list")

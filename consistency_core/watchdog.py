@@ -10,7 +10,8 @@ A Python thread cannot do that once the interpreter has begun to finalise (it ne
 GIL back), and that is where a C library's exit handlers hang (XrdCl's ``DefaultEnv::Finalize``
 waiting for requests that never end). So a C-level timer (``timer_create`` with a thread
 calling ``_exit(1)``), which needs no interpreter, backs the Python thread up ``BACKSTOP``
-seconds later.
+seconds later. A backend that knows its library's exit handlers would hang says so
+(``skip_finalisation``) and ``exit`` then skips them.
 """
 from __future__ import annotations
 
@@ -68,6 +69,27 @@ def arm(seconds: float | None = None,
     """Start the shutdown clock (``seconds`` defaults to :func:`limit`); returns the watchdog
     (``disarm()`` stops it, for embedders whose process goes on)."""
     return Watchdog(limit() if seconds is None else seconds, on_expire)
+
+
+_unsafe: list[str] = []
+
+
+def skip_finalisation(reason: str) -> None:
+    """Called by a backend that left calls inside a client library which will never return
+    (a gfal2 call cannot be interrupted): that library's exit handlers would wait for them, so
+    :func:`exit` ends the process without running them."""
+    _unsafe.append(reason)
+
+
+def exit(status: int) -> None:
+    """End the process with ``status``: ``sys.exit``, or, if a backend asked to skip
+    finalisation, ``os._exit`` once logs and output are flushed (everything else is closed
+    by then: results, history, lock)."""
+    if _unsafe:
+        log.warning("ending without the client libraries' exit handlers: %s", "; ".join(_unsafe))
+        _flush()
+        os._exit(status)
+    sys.exit(status)
 
 
 def _message(seconds: float) -> str:

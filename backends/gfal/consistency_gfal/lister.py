@@ -17,7 +17,7 @@ import stat
 import threading
 import time
 
-from consistency_core import ConsistencyError, ErrorKind, Listing, ListingError
+from consistency_core import ConsistencyError, ErrorKind, Listing, ListingError, watchdog
 
 from . import hedge, urls, xrootd_env
 from .contexts import ContextPool
@@ -44,7 +44,7 @@ class GfalLister:
         in_env = xrootd_env.apply(site.timeout)
         # how long close() waits for root:// attempts still inside XrdCl (each ends within
         # XrdCl's request timeout)
-        self.join_limit = xrootd_env.request_timeout(in_env) + 2.0
+        self.join_limit = xrootd_env.request_timeout(in_env) + 1.0
         self.contexts = ContextPool(self._new_context, self.settings.renew_every)
         self.events = collections.Counter()  # empty_confirmed/_recovered/_unconfirmed, stalled,
         #                                      hedged
@@ -96,8 +96,11 @@ class GfalLister:
     def close(self) -> None:
         left = self._attempts.close(time.monotonic() + self.join_limit)
         if left:
+            # seen: gfal2 waiting out its 60 s for a listing whose connection died, XrdCl
+            # threads deadlocked on a stream; XrdCl's exit handler then waits for ever
             log.warning("%s: %d root:// listings still inside gfal2 %g s after the walk ended",
                         self.site.name, left, self.join_limit)
+            watchdog.skip_finalisation(f"{left} gfal2 calls that cannot be interrupted")
         empty = {k.removeprefix("empty_"): v for k, v in self.events.items()
                  if k.startswith("empty_")}
         stalled = self.events["stalled"]
