@@ -20,7 +20,7 @@ log = logging.getLogger("consistency")
 
 def _fail(exc: ConsistencyError):
     click.echo(f"consistency: error: {exc}", err=True)
-    sys.exit(exc.exit_code)
+    watchdog.exit(exc.exit_code)  # sys.exit, unless a client library's exit handlers would hang
 
 
 _plugin_error: ConsistencyError | None = None

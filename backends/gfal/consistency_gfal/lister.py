@@ -70,11 +70,10 @@ class GfalLister:
         self.settings.check_files()
         url = self.url(self.site.root)
         try:
-            st = self.contexts.get().stat(url)
-        except self._gfal2.GError as exc:
-            kind = self._kind(exc)
-            raise ConsistencyError(f"{self.where}: cannot reach {url}: {kind.value}: "
-                                   f"{one_line(exc.message)}") from None
+            st = self._stat(url)
+        except ListingError as exc:
+            raise ConsistencyError(f"{self.where}: cannot reach {url}: {exc.kind.value}: "
+                                   f"{exc.message}") from None
         if not stat.S_ISDIR(st.st_mode):
             raise ConsistencyError(f"{self.where}: {url} is not a directory")
 
@@ -135,6 +134,19 @@ class GfalLister:
             log.debug("%s: %s (code %s): %s", url, kind.value, exc.code, one_line(exc.message))
             raise ListingError(kind, f"{url}: {one_line(exc.message)}") from None
         return listing, time.monotonic() - started
+
+    def _stat(self, url: str):
+        """The stat of ``url``; over root:// on an attempt thread, given up after the join
+        limit: XrdCl's stat of a server that has just died was seen never to return."""
+        def once():
+            try:
+                return self.contexts.get().stat(url)
+            except self._gfal2.GError as exc:
+                raise ListingError(self._kind(exc), one_line(exc.message)) from None
+
+        if self.scheme not in urls.XROOTD_SCHEMES:
+            return once()
+        return hedge.first_of_two(once, self.join_limit, self.join_limit, self._attempts)
 
     def _confirm_empty(self, url: str, took: float) -> Listing:
         if took < SLOW_EMPTY:
