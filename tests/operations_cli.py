@@ -1,6 +1,7 @@
-"""The real ``consistency`` command line, with one extra lister registered in-process:
+"""The real ``consistency`` command line, with backends registered in-process:
 ``slowposix``, the posix lister plus a delay per directory (site option ``slow_delay``), so a
-test can act on a check while it is listing. Usage: python tests/operations_cli.py ARGS..."""
+test can act on a check while it is listing; ``broken``, a reporter that always raises.
+Usage: python tests/operations_cli.py ARGS..."""
 import sys
 import time
 
@@ -15,11 +16,25 @@ class SlowPosixLister(PosixLister):
         return super().list_dir(lfn, timeout)
 
 
+class BrokenReporter:
+    acts = False
+
+    def __init__(self, site):
+        self.site = site
+
+    def report(self, result, context):
+        raise RuntimeError("broken on purpose")
+
+
 class SlowPlugin:
     @hookimpl
     def register_listers(self, register):
         register("slowposix", SlowPosixLister,
                  options={"slow_delay": ((int, float), "seconds added to each directory listing")})
+
+    @hookimpl
+    def register_reporters(self, register):
+        register("broken", BrokenReporter)
 
 
 if __name__ == "__main__":

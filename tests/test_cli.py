@@ -5,6 +5,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from core_helpers import VENV_BIN, consistency, planted_site, results, write_config
 
 
@@ -106,8 +108,8 @@ def test_config_errors_are_one_line_exit_2(tmp_path):
     site, dump, _ = planted_site(tmp_path)
     cfg = write_config(tmp_path / "c.toml", site, dump, thread=4)
     proc = consistency("run", "--site", "T2_TEST", "--config", cfg, check_rc=2)
-    assert str(cfg) in proc.stderr and "'thread'" in proc.stderr and "threads" in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stderr == (f"consistency: error: {cfg}: sites.T2_TEST: unknown key 'thread' "
+                           "(did you mean 'threads'?)\n")
 
     cfg = write_config(tmp_path / "c2.toml", site, dump, threads="many")
     proc = consistency("run", "--site", "T2_TEST", "--config", cfg, check_rc=2)
@@ -118,7 +120,8 @@ def test_config_errors_are_one_line_exit_2(tmp_path):
     assert "unknown site 'NOPE'" in proc.stderr and "T2_TEST" in proc.stderr
 
     proc = consistency("run", "--site", "T2_TEST", "--config", cfg, "--lister", "ftp", check_rc=2)
-    assert "unknown lister 'ftp'" in proc.stderr and "posix" in proc.stderr
+    assert "sites.T2_TEST.lister: unknown lister 'ftp' (installed: " in proc.stderr
+    assert "posix" in proc.stderr and "may be missing" in proc.stderr
 
     (tmp_path / "bad.toml").write_text("[sites.X\nlister=1")
     proc = consistency("config", "check", "--config", tmp_path / "bad.toml", check_rc=2)
@@ -147,6 +150,20 @@ def test_dynamo_consistency_json_config_is_understood(tmp_path):
     consistency("run", "--site", "T2_TEST", "--config", cfg, "--inventory", "dump",
                 "--inventory-url", dump, "--output", out, check_rc=0)
     assert results(out) == expected
+
+
+def test_dynamo_consistency_json_errors_name_the_file(tmp_path):
+    from consistency_core import ConfigError, load_config
+
+    cfg = tmp_path / "consistency_config.json"
+    cfg.write_text(json.dumps({"RootPath": "/store", "AccessMethod": {"T2_X": "ftp"}}))
+    with pytest.raises(ConfigError) as info:
+        load_config(str(cfg))
+    assert str(info.value) == (f"{cfg}: AccessMethod.T2_X: unknown access method 'ftp' "
+                               "(valid: XRootD, SRM)")
+    cfg.write_text(json.dumps({"RootPath": "/store", "NumThreads": "many"}))
+    with pytest.raises(ConfigError, match=r"defaults.threads: expected integer, got 'many'$"):
+        load_config(str(cfg))
 
 
 def test_unlisted_directory_for_real_permission_denied(tmp_path):

@@ -25,8 +25,8 @@ def site(tmp_path, **raw):
 def both(tmp_path, inv, lst, **raw):
     """Run the diff both ways; return (fast, trees) results, asserting they agree."""
     s = site(tmp_path, **raw)
-    fast = diff_dumps(s, str(inv), str(lst), write=False)
-    trees = diff_dumps(s, str(inv), str(lst), write=False, trees=True)
+    fast = diff_dumps(s, str(inv), str(lst))
+    trees = diff_dumps(s, str(inv), str(lst), trees=True)
     assert fast.findings == trees.findings
     assert (fast.inventory_files, fast.inventory_bytes) == (trees.inventory_files,
                                                             trees.inventory_bytes)
@@ -163,7 +163,7 @@ def test_malformed_lines_are_reported_by_file_and_line(tmp_path, bad):
     inv = write(tmp_path / "inv.txt", ["# head", "/a/c 1 5", bad])
     lst = write(tmp_path / "lst.txt", ["/a/c 1 5"])
     with pytest.raises(DumpError, match=r"inv.txt:3: malformed line"):
-        diff_dumps(site(tmp_path), str(inv), str(lst), write=False)
+        diff_dumps(site(tmp_path), str(inv), str(lst))
 
 
 def test_compressed_dumps_and_a_last_line_without_newline(tmp_path):

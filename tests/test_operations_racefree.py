@@ -7,7 +7,8 @@ import pytest
 
 from consistency_core import plugins
 from consistency_core.backends.posix import PosixLister
-from consistency_core.check import check_site, merge_snapshots
+from consistency_core import run_site
+from consistency_core.check import merge_snapshots
 from consistency_core.hookspecs import hookimpl
 from consistency_core.tree import Tree
 
@@ -52,8 +53,9 @@ def edited(tmp_path):
 
 def run(site, race_free, tmp_path):
     cfg = site_config("RACE", site, race_free=race_free, threads=1,
-                      output=str(tmp_path / "out"), ignore_age_days=0)
-    return check_site(cfg, lister=SlowPosix(cfg))
+                      output=str(tmp_path / "out"), ignore_age_days=0,
+                      state_dir=str(tmp_path / "state"))
+    return run_site(cfg, lister=SlowPosix(cfg))
 
 
 def test_edit_during_listing_gives_no_false_findings(edited, tmp_path):

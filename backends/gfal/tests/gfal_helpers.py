@@ -131,7 +131,7 @@ def disk_view(site_dir: Path, root: str = "/store") -> tuple[dict, set]:
 
 def check(site: config.SiteConfig):
     """check_site in this process, writing nothing: (found dict, result)."""
-    result = check_site(site, write=False)
+    result = check_site(site)
     f = result.findings
     found = {"missing": sorted(l for l, _s in f.missing), "orphan": sorted(l for l, _s in f.orphan),
              "size_mismatch": sorted(l for l, _i, _r in f.size_mismatch),

@@ -133,7 +133,7 @@ def check(site: config.SiteConfig, **kw):
     """check_site in this process, writing nothing; returns (found dict, result)."""
     from consistency_core import check_site
 
-    result = check_site(site, write=False, **kw)
+    result = check_site(site, **kw)
     f = result.findings
     found = {"missing": sorted(l for l, _s in f.missing), "orphan": sorted(l for l, _s in f.orphan),
              "size_mismatch": sorted(l for l, _i, _r in f.size_mismatch),
