@@ -77,7 +77,11 @@ def test_unreachable_server_fails_check_with_one_line(planted_site, protocol):
         lister.check()
     assert time.monotonic() - started < 10
     message = str(err.value)
-    assert "\n" not in message and "T2_GFAL" in message and "connection" in message
+    # XrdCl's stat of a just-stopped server sometimes never returns (seen in a long pytest
+    # process): the lister gives it up after its join limit, as a timeout
+    kinds = ("connection", "timeout") if protocol == "root" else ("connection",)
+    assert "\n" not in message and "T2_GFAL" in message
+    assert any(f": {kind}: " in message for kind in kinds), message
 
 
 def test_hung_http_server_gives_timeouts_on_time(planted_site):
