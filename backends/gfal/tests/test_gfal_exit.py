@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from gfal_helpers import (SITE, VENV_BIN, _keep_xrd_environment, block_dir_with_missing,  # noqa: F401
-                          generate, planted, results, summary, write_config)
+from consistency_core.testing.sites import generate_site as generate
+from gfal_helpers import (SITE, VENV_BIN, block_dir_with_missing, planted, results, summary,
+                          write_config)
 
 RUNS = 20
 EXIT_WITHIN = 5.0  # seconds from the results written to the process gone (issue 11)
