@@ -5,6 +5,7 @@ import errno
 import os
 import stat
 
+from .. import names
 from ..hookspecs import hookimpl
 from ..model import ConsistencyError, DirEntry, ErrorKind, FileEntry, Listing, ListingError
 
@@ -43,8 +44,9 @@ class PosixLister:
                         files.append(FileEntry(entry.name, st.st_size, st.st_mtime))
         except OSError as exc:
             kind = _KINDS.get(exc.errno, ErrorKind.OTHER)
-            raise ListingError(kind, f"{self.path(lfn)}: {exc.strerror or exc}") from None
-        return Listing(files, dirs)
+            raise ListingError(kind, f"{names.shown(self.path(lfn))}: {exc.strerror or exc}") \
+                from None
+        return names.check_listing(self.path(lfn), Listing(files, dirs))
 
 
 def _refuse_what_nobody_may_list(path: str) -> None:
