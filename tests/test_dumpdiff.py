@@ -156,7 +156,7 @@ def test_unusual_input_goes_to_the_trees_with_the_same_result(tmp_path, inv_line
     both(tmp_path, inv, lst)
 
 
-@pytest.mark.parametrize("bad", ["/a/b 5 x", "/a/b", "a/b 1 5", "/a/b 1 2e", "/a/b -1 5"])
+@pytest.mark.parametrize("bad", ["/a/b 5 x", "/a/b", "a/b 1 5", "/a/b 1 2e", "/a/b -1"])
 def test_malformed_lines_are_reported_by_file_and_line(tmp_path, bad):
     inv = write(tmp_path / "inv.txt", ["# head", "/a/c 1 5", bad])
     lst = write(tmp_path / "lst.txt", ["/a/c 1 5"])
