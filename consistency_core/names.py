@@ -87,16 +87,19 @@ def unwritable(name: str) -> str | None:
     return None
 
 
-def check_listing(where: str, listing):
+def check_listing(where: str, listing, cut_at: int | None = None):
     """``listing`` if every name in it can be written; else a ListingError (not retried)
-    that makes the directory unlisted, naming the first name that cannot."""
+    that makes the directory unlisted, naming the first name that cannot. ``cut_at``: the
+    length in bytes at which the server cuts names, so a name that long may be cut."""
     for entry in (*listing.files, *listing.dirs):
         why = unwritable(entry.name)
+        if cut_at and len(to_bytes(entry.name)) >= cut_at:
+            why = f"is {len(to_bytes(entry.name))} bytes long: the server cuts names at {cut_at}"
         if why:
             from .model import ErrorKind, ListingError
 
             raise ListingError(ErrorKind.OTHER, f"{shown(where)}: the name {shown(entry.name)!r} "
-                               f"{why}, which result files and dumps cannot carry", retry=False)
+                               f"{why}; it cannot be listed exactly", retry=False)
     return listing
 
 

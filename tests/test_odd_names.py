@@ -1,0 +1,78 @@
+"""Names are bytes: every kind of odd name through every lister, the comparison and the
+result files, against the real file system, xrootd and XrdHttp; nothing false, no traceback,
+and a name a lister cannot carry makes its directory unlisted at once, with a reason."""
+from __future__ import annotations
+
+import pytest
+
+from consistency_core import ErrorKind, config
+from consistency_core.check import check_site
+
+import odd_names
+from gfal_helpers import _keep_xrd_environment  # noqa: F401
+from xrootd_helpers import site_tmp  # noqa: F401
+
+LISTERS = ("posix", "dump", "xrootd", "gfal-file", "gfal-root", "gfal-http")
+
+
+def site_for(lister: str, odd, server, output) -> config.SiteConfig:
+    url = {"posix": str(odd.root), "dump": str(odd.listing), "gfal-file": f"file://{odd.root}",
+           "xrootd": server and server.url, "gfal-root": server and server.url,
+           "gfal-http": server and server.http_url}[lister]
+    raw = {"lister": lister.split("-")[0], "url": url, "inventory": "dump",
+           "inventory_url": str(odd.dump), "root": "/store", "threads": 4, "retries": 2,
+           "retry_delay": 0.05, "timeout": 30, "output": str(output),
+           "max_missing_fraction": 1.0, "max_orphan_fraction": 1.0}
+    return config.build_site("T2_ODD", raw, "(test)")
+
+
+@pytest.mark.parametrize("lister", LISTERS)
+def test_odd_names_are_found_exactly_by_every_lister(lister, site_tmp, xrootd_server):  # noqa: F811
+    odd = odd_names.build(site_tmp)
+    server = xrootd_server(odd.root) if lister in ("xrootd", "gfal-root", "gfal-http") else None
+    site = site_for(lister, odd, server, site_tmp / "out")
+    result = check_site(site)
+    want = odd_names.expected(odd, lister)
+    got = odd_names.found(result)
+    assert {k: (sorted(set(got[k]) - set(want[k])), sorted(set(want[k]) - set(got[k])))
+            for k in want} == {k: ([], []) for k in want}, result.walk.failures
+    # a name that cannot be carried is refused at once (one attempt, never a timeout)
+    blocked = len(want["unlisted"])
+    assert dict(result.walk.errors) == ({ErrorKind.OTHER: blocked} if blocked else {})
+    assert sum(result.walk.attempts_failed.values()) == blocked
+    for lfn, _kind, message in result.walk.failures:
+        assert any(why in message for why in ("UTF-8", "'?'", "cuts names at 254")), message
+    # the result files carry the names' bytes, one a line, and read back exactly
+    out = site_tmp / "out"
+    for cls in ("missing", "orphan", "size_mismatch", "unlisted"):
+        assert odd_names.read_result(out / f"T2_ODD_{cls}.txt") == want[cls], cls
+
+
+def test_a_listing_dump_of_odd_names_reads_back_exactly(site_tmp):  # noqa: F811
+    """``consistency list`` writes odd names; ``consistency diff`` of that dump against the
+    inventory finds exactly the planted files (fast path and trees)."""
+    from consistency_core.check import diff_dumps
+    from consistency_core.listing import list_site
+
+    odd = odd_names.build(site_tmp)
+    site = site_for("posix", odd, None, site_tmp / "out")
+    listed = site_tmp / "listed.txt"
+    list_site(site, str(listed))
+    want = odd_names.expected(odd, "posix")
+    for trees in (False, True):
+        assert odd_names.found(diff_dumps(site, str(odd.dump), str(listed), trees=trees)) == want
+
+
+@pytest.mark.parametrize("name", [b"new\nline", b"carriage\rreturn", b"trailing ", b"tab\t"])
+def test_a_name_no_line_format_can_carry_makes_its_directory_unlisted(name, site_tmp):  # noqa: F811
+    odd = odd_names.build(site_tmp)
+    holder = odd_names.lfn(b"f0")
+    (odd.root / "store/odd/f0").joinpath(name.decode()).write_bytes(b"x")
+    for lister in ("posix", "gfal-file"):
+        result = check_site(site_for(lister, odd, None, site_tmp / "out"), write=False)
+        want = odd_names.expected(odd, lister)
+        blocked = sorted({*want["unlisted"], holder})
+        assert result.findings.unlisted == blocked
+        assert [p for p, _s in result.findings.missing if p.startswith(holder + "/")] == []
+        (failure,) = [f for f in result.walk.failures if f[0] == holder]
+        assert "cannot be listed exactly" in failure[2] or "UTF-8" in failure[2]
