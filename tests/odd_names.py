@@ -57,7 +57,17 @@ def build(base: Path) -> OddSite:
             missing.append(at("missing"))
             orphan.append(at("orphan"))
             mismatch.append(at("size"))
-    for path, size in on_disk:
+    plant(root, on_disk)
+    dump, listing = base / "inventory.txt", base / "listing.txt"
+    write_dump(dump, inventory)
+    write_dump(listing, on_disk)
+    return OddSite(root, dump, listing, tuple(sorted(missing)), tuple(sorted(orphan)),
+                   tuple(sorted(mismatch)), dirs)
+
+
+def plant(root: Path, rows) -> None:
+    """Files (lfn, size) below root, 30 days old, readable by the server's user."""
+    for path, size in rows:
         full = os.fsencode(root) + names.to_bytes(path)
         os.makedirs(os.path.dirname(full), exist_ok=True)
         with open(full, "wb") as fh:
@@ -66,11 +76,6 @@ def build(base: Path) -> OddSite:
         for entry in files + subdirs:
             os.utime(os.path.join(top, entry), (OLD, OLD))
         os.chmod(top, 0o755)
-    dump, listing = base / "inventory.txt", base / "listing.txt"
-    write_dump(dump, inventory)
-    write_dump(listing, on_disk)
-    return OddSite(root, dump, listing, tuple(sorted(missing)), tuple(sorted(orphan)),
-                   tuple(sorted(mismatch)), dirs)
 
 
 def write_dump(path: Path, rows) -> None:

@@ -76,3 +76,23 @@ def test_a_name_no_line_format_can_carry_makes_its_directory_unlisted(name, site
         assert [p for p, _s in result.findings.missing if p.startswith(holder + "/")] == []
         (failure,) = [f for f in result.walk.failures if f[0] == holder]
         assert "cannot be listed exactly" in failure[2] or "UTF-8" in failure[2]
+
+
+def test_xrootd_never_takes_a_question_mark_for_a_vanished_directory(site_tmp, xrootd_server):  # noqa: F811
+    """'?' would end the path (CGI follows): the directory looked "not found", vanished, and
+    its catalog files were reported missing. A name the bindings cannot decode cost the full
+    timeout on every attempt. Both are now unlisted at once, with the reason."""
+    root = site_tmp / "site"
+    rows = [("/store/a/q?x/f.root", 4), ("/store/b/caf\udce9.root", 5), ("/store/c/ok.root", 6)]
+    odd_names.plant(root, rows)
+    dump = site_tmp / "inventory.txt"
+    odd_names.write_dump(dump, rows)
+    server = xrootd_server(root)
+    raw = {"lister": "xrootd", "url": server.url, "inventory": "dump", "inventory_url": str(dump),
+           "root": "/store", "threads": 4, "retries": 1, "retry_delay": 0.05, "timeout": 5,
+           "max_missing_fraction": 1.0, "max_orphan_fraction": 1.0}
+    result = check_site(config.build_site("T2_Q", raw, "(test)"), write=False)
+    assert result.findings.missing == [] and result.findings.orphan == []
+    assert result.findings.unlisted == ["/store/a/q?x", "/store/b"]
+    assert dict(result.walk.attempts_failed) == {ErrorKind.OTHER: 2}  # no timeout, no retry
+    assert result.walk.vanished == 0
