@@ -78,7 +78,8 @@ def test_a_name_no_line_format_can_carry_makes_its_directory_unlisted(name, site
         assert "cannot be listed exactly" in failure[2] or "UTF-8" in failure[2]
 
 
-def test_xrootd_never_takes_a_question_mark_for_a_vanished_directory(site_tmp, xrootd_server):  # noqa: F811
+def test_xrootd_never_takes_a_question_mark_for_a_vanished_directory(
+        site_tmp, xrootd_server):  # noqa: F811
     """'?' would end the path (CGI follows): the directory looked "not found", vanished, and
     its catalog files were reported missing. A name the bindings cannot decode cost the full
     timeout on every attempt. Both are now unlisted at once, with the reason."""
