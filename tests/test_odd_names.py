@@ -97,3 +97,29 @@ def test_xrootd_never_takes_a_question_mark_for_a_vanished_directory(
     assert result.findings.unlisted == ["/store/a/q?x", "/store/b"]
     assert dict(result.walk.attempts_failed) == {ErrorKind.OTHER: 2}  # no timeout, no retry
     assert result.walk.vanished == 0
+
+
+@pytest.mark.parametrize("lister", ["gfal-root", "gfal-http", "gfal-file", "xrootd"])
+def test_a_directory_whose_own_name_is_not_utf8(lister, site_tmp, xrootd_server):  # noqa: F811
+    """gfal sends the name's bytes percent-encoded; root:// lists it, XrdHttp answers with a
+    listing libxml2 refuses, and file:// and xrootd cannot send it: refused at once."""
+    from consistency_core import ListingError, plugins
+
+    odd = odd_names.build(site_tmp)
+    server = xrootd_server(odd.root) if lister != "gfal-file" else None
+    site = site_for(lister, odd, server, site_tmp / "out")
+    dirpath = odd.dirs["latin1"][2]  # /store/odd/c0/caf\udce9, holding latin-1 file names
+    inner = odd_names.lfn(b"c0", b"caf\xe9", b"sub")
+    odd_names.plant(odd.root, [(inner + "/ok.root", 3)])
+    lister_obj = plugins.get_backend("lister", site.lister).factory(site)
+    try:
+        if lister == "gfal-root":
+            listing = lister_obj.list_dir(inner, 30)
+            assert [(f.name, f.size) for f in listing.files] == [("ok.root", 3)]
+        with pytest.raises(ListingError) as err:
+            lister_obj.list_dir(dirpath, 30)
+        assert err.value.kind is ErrorKind.OTHER and not err.value.retry
+        assert "UTF-8" in err.value.message
+    finally:
+        if hasattr(lister_obj, "close"):
+            lister_obj.close()

@@ -40,7 +40,10 @@ def unwatch(lister) -> None:
 
 
 def _hook(kind, value, tb) -> None:
-    if _listers and _is_undecodable(value):
+    # only XrdCl's threads (unknown to Python) print through here from the bindings; an
+    # uncaught error of the main thread is left to the previous hook
+    on_xrdcl_thread = threading.current_thread() is not threading.main_thread()
+    if _listers and on_xrdcl_thread and _is_undecodable(value):
         log.debug("an XRootD answer held a name that is not UTF-8: %s", value)
         _wake.set()
         return
