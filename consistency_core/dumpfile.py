@@ -46,9 +46,17 @@ def open_text(path: str):
 
 
 def read(path: str, unlisted: list[str] | None = None) -> Iterator[tuple[str, int, float | None]]:
-    """Yield (lfn, size, mtime or None) for each line; collect ``# unlisted:`` LFNs."""
+    """Yield (lfn, size, mtime or None) for each line; collect ``# unlisted:`` LFNs. A path
+    given two sizes is found once the whole file is read (a DumpError then, before any
+    consumer compares anything)."""
+    repeats = _Repeats()
+    yield from _rows(path, unlisted, repeats.add)
+    if repeats.paths:
+        repeats.check(path)
+
+
+def _rows(path: str, unlisted: list[str] | None, seen=None):
     lineno = 0
-    sizes = _Sizes(path)
     try:
         with open_text(path) as fh:
             for lineno, line in enumerate(fh, 1):
@@ -63,13 +71,22 @@ def read(path: str, unlisted: list[str] | None = None) -> Iterator[tuple[str, in
                         unlisted.append(line[len(UNLISTED):].strip(_FIELDS + "\r\n"))
                     continue
                 row = _parse(text, path, lineno)
-                sizes.add(row[0], row[1], lineno)
-                yield row
+                if seen is not None:
+                    seen(row[0])
+                yield row if seen is not None else (row, lineno)
     except (OSError, EOFError) as exc:
         raise DumpError(f"{path}:{lineno + 1}: cannot read dump: {exc}") from None
 
 
 def _parse(text: str, path: str, lineno: int) -> tuple[str, int, float | None]:
+    parts = text.split(" ")
+    if (1 < len(parts) < 4 and text[0] == "/" and "\t" not in text and parts[1].isdigit()
+            and parts[1].isascii()):
+        # the common line: single spaces, no white space in the LFN (the rule below, faster)
+        if len(parts) == 2:
+            return parts[0], int(parts[1]), None
+        if parts[2].isdigit() and parts[2].isascii():
+            return parts[0], int(parts[1]), float(parts[2])
     match = _LINE.fullmatch(text)
     try:
         if match is None:
@@ -81,43 +98,30 @@ def _parse(text: str, path: str, lineno: int) -> tuple[str, int, float | None]:
                         "(expected 'LFN size [mtime_epoch_seconds]')") from None
 
 
-class _Sizes:
-    """The size each path was given, to refuse a path listed twice with two sizes. Keyed by
-    the path's hash (two ints a line, not the path); a shared hash is told apart by reading
-    the file again for the lines of that path."""
+class _Repeats:
+    """Paths seen more than once. Only each path's hash is kept (one int a line, not the path
+    or its size); the few paths whose hash repeats are read again at the end, exactly."""
 
-    def __init__(self, path: str):
-        self.path = path
-        self.by_hash: dict[int, int] = {}
-        self.exact: dict[str, tuple[int, int]] = {}  # paths whose hash is shared
+    def __init__(self):
+        self.hashes: set[int] = set()
+        self.paths: set[str] = set()
 
-    def add(self, lfn: str, size: int, lineno: int) -> None:
-        if lfn in self.exact:
-            first_line, first_size = self.exact[lfn]
-            if first_size != size:
-                self._conflict(lfn, first_line, lineno)
-            return
+    def add(self, lfn: str) -> None:
         key = hash(lfn)
-        known = self.by_hash.setdefault(key, size)
-        if known != size:
-            first = self._first_line(lfn, lineno)
-            if first is not None:
-                self._conflict(lfn, first, lineno)
-            self.exact[lfn] = (lineno, size)  # another path with the same hash
+        if key in self.hashes:
+            self.paths.add(lfn)
+        else:
+            self.hashes.add(key)
 
-    def _first_line(self, lfn: str, before: int) -> int | None:
-        with open_text(self.path) as fh:
-            for lineno, line in enumerate(fh, 1):
-                if lineno >= before:
-                    return None
-                text = line.strip(_FIELDS + "\r\n")
-                if text.startswith("/") and _parse(text, self.path, lineno)[0] == lfn:
-                    return lineno
-        return None
-
-    def _conflict(self, lfn: str, first: int, second: int) -> None:
-        raise DumpError(f"{self.path}: lines {first} and {second} give {names.shown(lfn)!r} "
-                        "two different sizes")
+    def check(self, path: str) -> None:
+        """A DumpError naming both lines if a repeated path was given two sizes."""
+        first: dict[str, tuple[int, int]] = {}
+        for (lfn, size, _mtime), lineno in _rows(path, None):
+            if lfn in self.paths:
+                line, known = first.setdefault(lfn, (lineno, size))
+                if known != size:
+                    raise DumpError(f"{path}: lines {line} and {lineno} give "
+                                    f"{names.shown(lfn)!r} two different sizes")
 
 
 def write(path: str, files, unlisted=()) -> None:
