@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/dynamo_inventory.py [--files 1M] [--repeat 3] [--json FILE]
 
-Starts a private MariaDB on 127.0.0.1 (tests/servers.py), creates the Dynamo schema
+Starts a private MariaDB on 127.0.0.1 (consistency_core/testing/servers.py), creates the Dynamo schema
 (consistency_dynamo/schema.sql) and fills it with one site holding N files in CMS-like
 paths: blocks of 50-500 files in datasets of 1-20 blocks, about 1% of the blocks as
 incomplete replicas (half their files in block_replica_files) and 1% owned by group 0, plus
@@ -28,9 +28,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
 
-from servers import MariaDBServer  # noqa: E402
+from consistency_core.testing.servers import MariaDBServer  # noqa: E402
 
 from consistency_core import config  # noqa: E402
 from consistency_core.check import load_inventory  # noqa: E402

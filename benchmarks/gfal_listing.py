@@ -27,12 +27,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
 
 os.environ.setdefault("XRD_TIMEOUTRESOLUTION", "1")
 os.environ.setdefault("RES_OPTIONS", "timeout:1 attempts:1")
 
-from servers import XrootdServer  # noqa: E402
+from consistency_core.testing.servers import XrootdServer  # noqa: E402
 
 from benchtree import ROOT, make_tree  # noqa: E402
 

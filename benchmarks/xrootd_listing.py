@@ -8,7 +8,7 @@
 3. a sequential walk, one synchronous ``dirlist(STAT)`` at a time (XRootD Python bindings).
 
 Each runs directly on loopback and again through the latency proxy
-(scripts/xrootd_slowproxy.py) holding every directory listing ``--delay`` seconds. Prints
+(consistency_core/testing/slowproxy.py) holding every directory listing ``--delay`` seconds. Prints
 entries/s (files + directories listed) and the lister's ratios to the other two. Under
 latency the sequential walk is stopped after ``--seq-seconds`` and its rate taken from what it
 covered (it is latency-bound: the rate does not depend on how far it got).
@@ -27,12 +27,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
 
 os.environ.setdefault("XRD_TIMEOUTRESOLUTION", "1")
 os.environ.setdefault("RES_OPTIONS", "timeout:1 attempts:1")
 
-from servers import SlowProxy, XrootdServer, client_env  # noqa: E402
+from consistency_core.testing.servers import SlowProxy, XrootdServer, client_env  # noqa: E402
 
 from benchtree import ROOT, make_tree  # noqa: E402
 

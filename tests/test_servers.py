@@ -11,7 +11,7 @@ import pytest
 from XRootD import client
 from XRootD.client.flags import DirListFlags
 
-from servers import xrootd_handshake
+from consistency_core.testing.servers import xrootd_handshake
 
 
 def make_tree(root):

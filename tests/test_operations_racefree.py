@@ -11,7 +11,7 @@ from consistency_core.check import check_site, merge_snapshots
 from consistency_core.hookspecs import hookimpl
 from consistency_core.tree import Tree
 
-from nightly_helpers import site_config, small_site
+from operations_helpers import site_config, small_site
 
 
 class SlowPosix(PosixLister):
@@ -108,7 +108,7 @@ def test_cli_run_on_a_generated_site_edited_during_the_listing(tmp_path):
     from consistency_core import dumpfile, locks
     from consistency_core.testing import sitegen
 
-    from nightly_helpers import cli_background, generated_config
+    from operations_helpers import cli_background, generated_config
 
     rng = random.Random()
     site_dir, dump = tmp_path / "site", tmp_path / "inventory.txt"

@@ -10,7 +10,7 @@ import pytest
 
 from consistency_core import locks
 
-from nightly_helpers import cli, cli_background, small_site, write_config
+from operations_helpers import cli, cli_background, small_site, write_config
 
 
 @pytest.fixture

@@ -169,7 +169,7 @@ class Redirector:
     servers (xrootd + cmsd each) exporting the same ``data_dir``, as user xrootd."""
 
     def __init__(self, data_dir: Path, n: int = 2):
-        from servers import free_port
+        from consistency_core.testing.servers import free_port
 
         self.base = Path(tempfile.mkdtemp(prefix="xrdcl-"))
         self.data_dir = Path(data_dir)
@@ -204,7 +204,7 @@ class Redirector:
         out.close()
 
     def start(self, timeout: float = 30) -> "Redirector":
-        from servers import ensure_user
+        from consistency_core.testing.servers import ensure_user
 
         ensure_user()
         dirs = [("mgr", "manager", self.port, False)] + [

@@ -13,7 +13,7 @@ import attrs
 from consistency_core import config as config_mod
 
 REPO = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, str(Path(__file__).resolve().parent / "nightly_cli.py")]
+CLI = [sys.executable, str(Path(__file__).resolve().parent / "operations_cli.py")]
 OLD = time.time() - 30 * 86400
 
 

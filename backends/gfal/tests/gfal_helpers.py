@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from servers import XrootdServer, ensure_user
+from consistency_core.testing.servers import XrootdServer, ensure_user
 
 from consistency_core import config
 from consistency_core.check import check_site

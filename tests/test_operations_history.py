@@ -13,7 +13,7 @@ from consistency_core.check import check_site
 from consistency_core.history import History
 from consistency_core.testing import sitegen
 
-from nightly_helpers import cli, generated_config
+from operations_helpers import cli, generated_config
 
 
 @pytest.fixture

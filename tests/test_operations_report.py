@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from consistency_core.testing import sitegen
 
-from nightly_helpers import cli, generated_config, small_site
+from operations_helpers import cli, generated_config, small_site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -1,4 +1,4 @@
-"""Shared pytest fixtures: real services on 127.0.0.1 (see tests/servers.py).
+"""Shared pytest fixtures: real services on 127.0.0.1 (see consistency_core/testing/servers.py).
 
     xrootd_server(data_dir=None, *, http=True) -> XrootdServer   (factory, function scope)
     mariadb_server -> MariaDBServer        (one mariadbd per session; empty database per test)
@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from servers import CLIENT_ENV, MariaDBServer, SlowProxy, XrootdServer  # noqa: E402
+from .servers import CLIENT_ENV, MariaDBServer, SlowProxy, XrootdServer
 
 # Process-wide, before any XRootD client library loads in this process. Only settings no test
 # wants otherwise: XrdCl does not let EnvPutInt() override a value imported from the

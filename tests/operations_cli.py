@@ -1,6 +1,6 @@
 """The real ``consistency`` command line, with one extra lister registered in-process:
 ``slowposix``, the posix lister plus a delay per directory (site option ``slow_delay``), so a
-test can act on a check while it is listing. Usage: python tests/nightly_cli.py ARGS..."""
+test can act on a check while it is listing. Usage: python tests/operations_cli.py ARGS..."""
 import sys
 import time
 

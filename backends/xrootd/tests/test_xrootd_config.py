@@ -2,7 +2,7 @@
 import pytest
 
 from xrootd_helpers import SITE, consistency, generate, site_tmp, write_config  # noqa: F401
-from servers import free_port
+from consistency_core.testing.servers import free_port
 
 
 def _run_fails(site_tmp, url, *, doors=None, expect=""):

@@ -1,5 +1,5 @@
 """Real test services on 127.0.0.1: Debian's xrootd (root:// + XrdHttp), a private MariaDB and
-a latency-injecting XRootD proxy. Used through the fixtures in ``tests/conftest.py``; each
+a latency-injecting XRootD proxy. Used through the fixtures in ``consistency_core.testing.plugin``; each
 class can also be used on its own (``with XrootdServer(data_dir) as srv: ...``).
 
 Nothing here is a mock: every object wraps a real process that the test suite owns. Each
@@ -19,8 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-SLOWPROXY = REPO / "scripts" / "xrootd_slowproxy.py"
+SLOWPROXY = Path(__file__).with_name("slowproxy.py")
 XROOTD_USER = "xrootd"
 
 # Client-side settings from shared/ENVIRONMENT.md: a lost DNS reply stalls each XrdCl start
@@ -456,7 +455,7 @@ class MariaDBServer(_Service):
 
 # --------------------------------------------------------------------------------- slow proxy
 class SlowProxy:
-    """scripts/xrootd_slowproxy.py in a subprocess: a loopback proxy in front of an xrootd
+    """consistency_core/testing/slowproxy.py in a subprocess: a loopback proxy in front of an xrootd
     port that holds back each kXR_dirlist request ``delay`` seconds (only those whose path
     contains ``match``, when given). Use ``proxy.url`` instead of the server's url."""
 

@@ -1,0 +1,7 @@
+"""This repository's tests use the test kit's pytest plugin (fixtures, markers, seeds).
+
+Installed, consistency-core registers it through the ``pytest11`` entry point under its module
+name, so this line is a no-op then; it keeps a checkout whose venv predates the entry point
+working.
+"""
+pytest_plugins = ["consistency_core.testing.plugin"]
