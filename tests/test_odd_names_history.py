@@ -9,8 +9,8 @@ import pytest
 
 from consistency_core import names
 
-from nightly_helpers import OLD, small_site, write_config
-from nightly_helpers import cli as _cli
+from operations_helpers import OLD, small_site, write_config
+from operations_helpers import cli as _cli
 
 
 def cli(*args, **popen):

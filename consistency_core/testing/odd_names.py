@@ -1,14 +1,17 @@
-"""A site whose names are every kind of odd byte string a storage system can hold, with one
-planted missing, orphan and size mismatch per kind, and what each lister must report."""
+"""For tests: a site whose names are every kind of odd byte string a storage system can hold,
+with one planted missing, orphan and size mismatch per kind, and what each lister must report
+(``posix``, ``dump``, ``xrootd``, ``gfal-file``, ``gfal-root``, ``gfal-http``)."""
 from __future__ import annotations
 
 import os
 import time
 from pathlib import Path
 
+from consistency_core.check import check_site
+
 import attrs
 
-from consistency_core import names
+from consistency_core import ErrorKind, config, names
 
 OLD = int(time.time()) - 30 * 86400
 # kind -> the name's bytes (a file is NAME + an 8-byte suffix: 255 bytes for "long")
@@ -115,3 +118,34 @@ def found(result) -> dict[str, list[str]]:
 def read_result(path: Path) -> list[str]:
     """A result file's lines as names (the bytes, decoded as the program does)."""
     return sorted(names.from_bytes(line) for line in path.read_bytes().split(b"\n") if line)
+
+
+def site_for(lister: str, odd: OddSite, server, output) -> config.SiteConfig:
+    """The site config listing ``odd`` with ``lister`` (``server``: a running XrootdServer
+    serving odd.root, for xrootd and gfal over root:// and http://)."""
+    url = {"posix": str(odd.root), "dump": str(odd.listing), "gfal-file": f"file://{odd.root}",
+           "xrootd": server and server.url, "gfal-root": server and server.url,
+           "gfal-http": server and server.http_url}[lister]
+    raw = {"lister": lister.split("-")[0], "url": url, "inventory": "dump",
+           "inventory_url": str(odd.dump), "root": "/store", "threads": 4, "retries": 2,
+           "retry_delay": 0.05, "timeout": 30, "output": str(output),
+           "max_missing_fraction": 1.0, "max_orphan_fraction": 1.0}
+    return config.build_site("T2_ODD", raw, "(test)")
+
+
+def check_exactly(lister: str, odd: OddSite, server, output: Path) -> None:
+    """Check the odd site with ``lister`` and assert: the planted findings exactly, nothing
+    false, every name it cannot carry refused at once (one attempt, never a timeout) with
+    its reason, and result files that read back as the same names."""
+    result = check_site(site_for(lister, odd, server, output))
+    want = expected(odd, lister)
+    got = found(result)
+    assert {k: (sorted(set(got[k]) - set(want[k])), sorted(set(want[k]) - set(got[k])))
+            for k in want} == {k: ([], []) for k in want}, result.walk.failures
+    blocked = len(want["unlisted"])
+    assert dict(result.walk.errors) == ({ErrorKind.OTHER: blocked} if blocked else {})
+    assert sum(result.walk.attempts_failed.values()) == blocked
+    for _lfn, _kind, message in result.walk.failures:
+        assert any(why in message for why in ("UTF-8", "'?'", "cuts names at 254")), message
+    for cls in ("missing", "orphan", "size_mismatch", "unlisted"):
+        assert read_result(output / f"T2_ODD_{cls}.txt") == want[cls], cls

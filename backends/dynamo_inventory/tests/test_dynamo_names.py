@@ -10,7 +10,7 @@ from dynamo_helpers import SITE, build_world, expected_rows, run_cli, table_rows
 
 from consistency_core import names
 
-import odd_names
+from consistency_core.testing import odd_names
 
 
 def test_a_latin1_orphan_is_reported_not_queued(tmp_path, mariadb_server):
