@@ -44,8 +44,8 @@ class PosixLister:
                         files.append(FileEntry(entry.name, st.st_size, st.st_mtime))
         except OSError as exc:
             kind = _KINDS.get(exc.errno, ErrorKind.OTHER)
-            raise ListingError(kind, f"{names.shown(self.path(lfn))}: {exc.strerror or exc}") \
-                from None
+            where = names.shown(self.path(lfn))
+            raise ListingError(kind, f"{where}: {exc.strerror or exc}") from None
         return names.check_listing(self.path(lfn), Listing(files, dirs))
 
 
