@@ -6,41 +6,42 @@ import logging
 import threading
 import time
 
-from . import confirm, plugins
-from .compare import compare
+import attrs
+
+from . import plugins
+from .compare import compare, unmerged_area
 from .config import SiteConfig
 from .engine import Walker
 from .model import ConsistencyError
 from .output import write_result
 from .progress import Progress
-from .result import CheckResult, ReportContext, evaluate_gates
+from .result import CheckResult, evaluate_gates, scope_of
+from .run_status import RunStatus
 from .tree import Tree, join
 
 log = logging.getLogger(__name__)
 
 
-def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | None = None,
-               progress: Progress | None = None, lister=None, inventory=None,
-               reporters=None, write: bool = True, history=None) -> CheckResult:
-    """Check one site: read the inventory, list the storage, compare, write, report.
+def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
+               progress: Progress | None = None, lister=None, inventory=None) -> CheckResult:
+    """Check one site: read the inventory, list the storage, compare. Nothing else.
+
+    This is the bare check, for tests and tools: it takes no lock, ignores the site's state
+    (halted, disabled, dry), writes no file, calls no reporter and records nothing, so
+    nothing is confirmed over runs. Operations (and anything that may act) use
+    :func:`consistency_core.lifecycle.run_site`.
 
     ``lister``/``inventory`` may be ready objects (for example a Dynamo inventory built on
     an existing database connection); by default they are made from the site config.
-    ``reporters`` likewise defaults to ``site.reporters``. Nothing acts unless ``act`` is
-    true and every safety gate passed, and acting reporters see only the findings confirmed
-    over runs (:mod:`consistency_core.confirm`). ``history`` (a
-    :class:`consistency_core.history.History`) supplies the earlier runs and records this
-    one; without it the current run is the only one. Raises ConsistencyError for problems
-    that stop the check before a result exists; nothing is written then.
+    Raises ConsistencyError for problems that stop the check before a result exists.
     """
     started = time.time()
     stop = stop or threading.Event()
-    lister = lister if lister is not None else _make("lister", site.lister, site)
-    inventory = inventory if inventory is not None else _make("inventory", site.inventory, site)
-    reporters = reporters if reporters is not None else {
-        name: _make("reporter", name, site) for name in site.reporters}
+    lister = lister if lister is not None else make_backend("lister", site.lister, site)
+    inventory = inventory if inventory is not None else make_backend(
+        "inventory", site.inventory, site)
     with contextlib.ExitStack() as closing:
-        for obj in (lister, inventory, *reporters.values()):
+        for obj in (lister, inventory):
             if hasattr(obj, "close"):
                 closing.callback(obj.close)
         if hasattr(lister, "check"):
@@ -53,7 +54,8 @@ def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | N
         inv_tree = load_inventory(inventory, cutoff, stop)
         timings["inventory"] = time.monotonic() - t0
 
-        remote = Tree(cutoff)
+        unmerged_before = started - site.unmerged_age * 86400 if site.unmerged_age else None
+        remote = Tree(cutoff, keep_mtimes=unmerged_area(site.root) if unmerged_before else None)
         walker = Walker(lister, site, remote, stop=stop, progress=progress,
                         on_listed=lambda lfn, listing, error: plugins.call(
                             "directory_listed", site=site, lfn=lfn, listing=listing, error=error))
@@ -69,10 +71,12 @@ def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | N
 
         t0 = time.monotonic()
         protect = getattr(inventory, "protect_orphans", None)
-        findings = compare(inv_tree, remote, site.top_dirs, site.ignore, protect, site.root)
+        findings = compare(inv_tree, remote, site.top_dirs, site.ignore, protect, site.root,
+                           unmerged_before)
         timings["compare"] = time.monotonic() - t0
 
-        status = "interrupted" if walk.interrupted or stop.is_set() else "completed"
+        interrupted = walk.interrupted or stop.is_set()
+        status = RunStatus.INTERRUPTED if interrupted else RunStatus.COMPLETED
         inv_files, inv_bytes = _inventory_totals(inv_tree, site.top_dirs)
         gates = evaluate_gates(site, findings, inv_files, walk.files, status)
         timings["total"] = time.time() - started
@@ -80,28 +84,14 @@ def check_site(site: SiteConfig, *, act: bool = False, stop: threading.Event | N
             site=site.name, status=status, findings=findings, walk=walk,
             inventory_files=inv_files, inventory_bytes=inv_bytes, gates=gates,
             started=started, finished=time.time(), timings=timings, changed=changed,
-            backends={"lister": site.lister, "inventory": site.inventory,
-                      "reporters": list(reporters)})
-        review = confirm.review(site, result, history)
-        result.confirmed, result.delta = review.confirmed, review.delta
-        result.acting = act
-        context = ReportContext(output=site.output, act=act, gates=gates)
-        if write:
-            result.output_files = write_result(result, site.output)
-        try:
-            _run_reporters(result, reporters, context, stop)
-        finally:
-            if history is not None:
-                acted = any(getattr(r, "acts", False) and result.reporters.get(n) == "ran"
-                            for n, r in reporters.items())
-                result.run_id = history.record(result, acted=acted)
-            if write and (reporters or history is not None):
-                write_result(result, site.output)
-            plugins.call("check_finished", site=site, result=result)
+            scope=scope_of(site),
+            backends={"lister": site.lister, "inventory": site.inventory, "reporters": []})
+        plugins.call("check_finished", site=site, result=result)
     return result
 
 
-def _make(kind: str, name: str, site: SiteConfig):
+def make_backend(kind: str, name: str, site: SiteConfig):
+    """A backend object of ``kind`` (lister, inventory, reporter) made from the site config."""
     key = "reporters" if kind == "reporter" else kind
     backend = plugins.get_backend(kind, name, where=f"{site.source}: sites.{site.name}.{key}")
     return backend.factory(site)
@@ -166,29 +156,6 @@ def _inventory_totals(tree: Tree, tops) -> tuple[int, int]:
     return files, size
 
 
-def _run_reporters(result: CheckResult, reporters: dict, context: ReportContext,
-                   stop: threading.Event | None = None) -> None:
-    for name, reporter in reporters.items():
-        given = result
-        if getattr(reporter, "acts", False):
-            if not context.act:
-                result.reporters[name] = "skipped: acting needs --act"
-                continue
-            if not result.gates.passed:
-                result.reporters[name] = "skipped: safety gates: " + "; ".join(result.gates.reasons)
-                continue
-            if stop is not None and stop.is_set():
-                result.reporters[name] = "skipped: the run was stopped"
-                continue
-            given = result.acting_view()
-        try:
-            reporter.report(given, context)
-        except Exception as exc:
-            result.reporters[name] = f"failed: {exc}"
-            raise
-        result.reporters[name] = "ran"
-
-
 def diff_dumps(site: SiteConfig, inventory_path: str, listing_path: str,
                write: bool = True, trees: bool = False) -> CheckResult:
     """Compare two dumps by the same rules as a check (``consistency diff``).
@@ -204,29 +171,33 @@ def diff_dumps(site: SiteConfig, inventory_path: str, listing_path: str,
     try:
         if trees:
             raise dumpdiff.Unsupported("asked for trees")
+        if site.unmerged_age:
+            raise dumpdiff.Unsupported("unmerged_age needs file mtimes")
         fast = dumpdiff.diff(inventory_path, listing_path, site.top_dirs, site.ignore, cutoff)
     except dumpdiff.Unsupported as why:
         log.info("diff: comparing with trees (%s)", why)
-        findings, inv_files, inv_bytes, timings = _diff_trees(site, inventory_path,
-                                                              listing_path, cutoff, walk)
+        unmerged_before = started - site.unmerged_age * 86400 if site.unmerged_age else None
+        findings, inv_files, inv_bytes, timings = _diff_trees(
+            site, inventory_path, listing_path, cutoff, walk, unmerged_before)
     else:
         findings, timings = fast.findings, fast.timings
         inv_files, inv_bytes = fast.inventory_files, fast.inventory_bytes
         walk.files, walk.bytes = fast.listing_files, fast.listing_bytes
-    gates = evaluate_gates(site, findings, inv_files, walk.files, "completed")
+    gates = evaluate_gates(site, findings, inv_files, walk.files, RunStatus.COMPLETED)
     timings["total"] = time.time() - started
     result = CheckResult(
-        site=site.name, status="completed", findings=findings, walk=walk,
-        inventory_files=inv_files, inventory_bytes=inv_bytes, gates=gates, started=started,
+        site=site.name, status=RunStatus.COMPLETED, scope=scope_of(site), findings=findings,
+        walk=walk, inventory_files=inv_files, inventory_bytes=inv_bytes, gates=gates, started=started,
         finished=time.time(), timings=timings,
         backends={"lister": f"dump:{listing_path}", "inventory": f"dump:{inventory_path}",
                   "reporters": []})
     if write:
-        result.output_files = write_result(result, site.output)
+        result = attrs.evolve(result, output_files=write_result(result, site.output))
     return result
 
 
-def _diff_trees(site: SiteConfig, inventory_path: str, listing_path: str, cutoff: float, walk):
+def _diff_trees(site: SiteConfig, inventory_path: str, listing_path: str, cutoff: float, walk,
+                unmerged_before: float | None):
     from . import dumpfile
 
     timings = {}
@@ -236,7 +207,7 @@ def _diff_trees(site: SiteConfig, inventory_path: str, listing_path: str, cutoff
         inv_tree.add_file(lfn, size, mtime)
     timings["inventory"] = time.monotonic() - t0
     t0 = time.monotonic()
-    remote = Tree(cutoff)
+    remote = Tree(cutoff, keep_mtimes=unmerged_area(site.root) if unmerged_before else None)
     unlisted: list[str] = []
     for lfn, size, mtime in dumpfile.read(listing_path, unlisted):
         remote.add_file(lfn, size, mtime)
@@ -246,7 +217,8 @@ def _diff_trees(site: SiteConfig, inventory_path: str, listing_path: str, cutoff
         remote.mark_unlisted(lfn.rstrip("/") or "/")
     timings["listing"] = time.monotonic() - t0
     t0 = time.monotonic()
-    findings = compare(inv_tree, remote, site.top_dirs, site.ignore, None, site.root)
+    findings = compare(inv_tree, remote, site.top_dirs, site.ignore, None, site.root,
+                       unmerged_before)
     timings["compare"] = time.monotonic() - t0
     inv_files, inv_bytes = _inventory_totals(inv_tree, site.top_dirs)
     return findings, inv_files, inv_bytes, timings

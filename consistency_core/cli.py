@@ -14,6 +14,7 @@ import click
 from . import config as config_mod
 from . import cli_ops, plugins
 from .model import ConfigError, ConsistencyError
+from .options import describe as describe_key
 
 log = logging.getLogger("consistency")
 
@@ -76,15 +77,6 @@ def site_options(func=None, *, site_required: bool = True):
     return func
 
 
-def load_site(config_path, site, **overrides):
-    """The SiteConfig for ``site``: from the config file, or from flags alone if no file."""
-    if config_path is None and not os.path.exists(config_mod.DEFAULT_CONFIG):
-        cfg = config_mod.Config(path="(command line)", defaults={}, sites={site: {}})
-    else:
-        cfg = config_mod.load(config_path)
-    return cfg.site(site, overrides)
-
-
 @contextlib.contextmanager
 def stop_on_signals():
     """SIGINT/SIGTERM set the stop event; the walk ends cleanly. A second signal is fatal."""
@@ -118,15 +110,29 @@ def stop_on_signals():
               help="Write the run's figures to this file (Prometheus text format).")
 def run(site, pick, config_path, output, act, metrics, **flags):
     """Check one site: list it, compare with the inventory, write the findings, record the run."""
-    from .runner import run_check
+    from . import schedule
+    from .lifecycle import ReporterFailed, run_site
+    from .summary import render
 
     if bool(site) == bool(pick):
         raise click.UsageError("give exactly one of --site and --pick")
     flags["output"] = output
+    held = None
+    if pick:
+        with schedule.Histories() as histories:
+            site_cfg, held = schedule.pick(config_mod.load(config_path), pick, histories, flags)
+    else:
+        site_cfg = config_mod.load_site(config_path, site, **flags)
     with stop_on_signals() as stop:
-        code = run_check(site, pick, config_path, flags, act=act, metrics=metrics, stop=stop,
-                         echo=click.echo)
-    sys.exit(code)
+        try:
+            result = run_site(site_cfg, act=act, stop=stop, metrics=metrics, held=held)
+        except ReporterFailed as exc:
+            click.echo(render(exc.result))
+            raise
+    click.echo(render(result))
+    if result.stopped_by:
+        click.echo(f"{result.site}: {result.stopped_by} during the check: stopped, nothing acted")
+    sys.exit(0 if result.completed else 1)
 
 
 @main.command(name="list")
@@ -135,9 +141,9 @@ def run(site, pick, config_path, output, act, metrics, **flags):
               help="Dump file to write (path size mtime per line).")
 def list_(site, config_path, output, **flags):
     """List the remote side only and write it as a dump."""
-    from .listing import list_site
+    from .site_dump import list_site
 
-    site_cfg = load_site(config_path, site, **flags)
+    site_cfg = config_mod.load_site(config_path, site, **flags)
     with stop_on_signals() as stop:
         stats = list_site(site_cfg, output, stop)
     errors = sum(stats.errors.values())
@@ -183,12 +189,30 @@ def diff(inventory_dump, listing_dump, output, site, config_path, root):
 
 @main.command(name="plugins")
 def plugins_cmd():
-    """List every loaded plugin: distribution, version and what it provides."""
+    """List every loaded plugin: where it comes from, its backends with their config keys
+    (type, default, help), the commands it adds and the hooks it implements."""
     for row in plugins.describe():
-        dist = f"{row['distribution']} {row['version']}".strip() or "(not from a distribution)"
-        click.echo(f"{row['plugin']}  [{dist}]")
-        for item in row["provides"]:
-            click.echo(f"    {item}")
+        click.echo(f"{row['plugin']}  [{row['source'].label}]")
+        shown = set()
+        for backend in row["backends"]:
+            click.echo(f"    {backend.kind} {backend.name}{_backend_notes(backend)}")
+            if backend.options is not None and backend.options in shown:
+                click.echo("        (keys as above)")
+                continue
+            shown.add(backend.options)
+            for field in backend.keys().values():
+                click.echo(f"        {describe_key(field)}")
+        for command in row["commands"]:
+            click.echo(f"    command {command}")
+        for hook in row["hooks"]:
+            click.echo(f"    hook {hook}")
+
+
+def _backend_notes(backend) -> str:
+    notes = [f"{k} default {v}" for k, v in sorted(backend.defaults.items())]
+    if backend.max_threads is not None:
+        notes.append(f"threads at most {backend.max_threads}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 @main.group(name="config")
@@ -205,19 +229,14 @@ def config_check(config_path):
     if not cfg.sites:
         raise ConfigError(f"{cfg.path}: no [sites.NAME] table")
     for name in sorted(cfg.sites):
-        site = cfg.site(name)
-        where = f"{cfg.path}: sites.{name}"
-        plugins.get_backend("lister", site.lister, where + ".lister")
-        plugins.get_backend("inventory", site.inventory, where + ".inventory")
-        for reporter in site.reporters:
-            plugins.get_backend("reporter", reporter, where + ".reporters")
+        cfg.site(name)  # backend names first, then every key's type and range
     click.echo(f"{cfg.path}: ok ({len(cfg.sites)} sites: {', '.join(sorted(cfg.sites))})")
 
 
 cli_ops.register(main)  # history, findings, status, report
 
 try:
-    plugins.call("register_commands", cli=main)  # subcommands contributed by plugins
+    plugins.add_commands(main)  # subcommands contributed by plugins
 except ConsistencyError as exc:  # a broken plugin: reported by main(), in one line
     _plugin_error = exc
 

@@ -10,7 +10,7 @@ import time
 import click
 
 from . import config as config_mod
-from .history import CLASSES
+from .finding_classes import CLASSES, CONFIRMABLE, NAMES
 from .model import ConfigError
 from .summary import age
 
@@ -37,13 +37,18 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
                              help=f"Config file (default ./{config_mod.DEFAULT_CONFIG}).")
 
 
-@click.command()
-@click.option("--site", required=True, help="Site name.")
+@click.group(invoke_without_command=True)
+@click.option("--site", help="Site name.")
 @config_option
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True,
               help="Newest runs to show.")
-def history(site, config_path, limit):
-    """Show a site's runs, newest first."""
+@click.pass_context
+def history(ctx, site, config_path, limit):
+    """Show a site's runs, newest first (history prune --site SITE prunes old ones)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if site is None:
+        raise click.UsageError("Missing option '--site'.")
     from .schedule import Histories
 
     site_cfg = _config(config_path).site(site)
@@ -53,19 +58,44 @@ def history(site, config_path, limit):
     for run in runs:
         c = run.counts
         rows.append([run.id, _when(run.started), f"{run.finished - run.started:.0f}s", run.status,
-                     c["files_listed"], c["missing"], c["orphan"], c["size_mismatch"],
-                     c["unlisted"], c["empty_dirs"], c["changed"],
-                     f"{c['confirmed_missing']}/{c['confirmed_orphan']}",
-                     "yes" if run.acted else "no"])
-    click.echo(table(["run", "started (UTC)", "took", "status", "listed", "missing", "orphan",
-                      "size_mismatch", "unlisted", "empty_dirs", "changed",
-                      "confirmed m/o", "acted"], rows))
+                     c["files_listed"], *(c[cls.name] for cls in CLASSES), c["changed"],
+                     "/".join(str(c[f"confirmed_{cls.name}"]) for cls in CONFIRMABLE),
+                     "yes" if run.acted else "no", _short(run.message)])
+    click.echo(table(["run", "started (UTC)", "took", "status", "listed",
+                      *(cls.name for cls in CLASSES), "changed",
+                      "confirmed " + "/".join(_initials(cls.name) for cls in CONFIRMABLE), "acted",
+                      "reason"], rows))
+
+
+def _initials(name: str) -> str:
+    return "".join(part[0] for part in name.split("_"))  # size_mismatch -> sm
+
+
+def _short(text: str) -> str:
+    """A reason on one line (it is the last column: never cut, it is what was asked for)."""
+    return " ".join(text.split())
+
+
+@history.command(name="prune")
+@click.option("--site", required=True, help="Site name.")
+@config_option
+@click.pass_context
+def history_prune(ctx, site, config_path):
+    """Remove runs older than history_keep_days, except those confirmation still needs."""
+    from .retention import prune
+    from .schedule import Histories
+
+    site_cfg = _config(config_path or ctx.parent.params.get("config_path")).site(site)
+    with Histories() as histories:
+        pruned = prune(histories.get(site_cfg), site_cfg)
+    click.echo(f"{site}: pruned {len(pruned)} run(s) older than "
+               f"{site_cfg.history_keep_days:g} days")
 
 
 @click.command()
 @click.option("--site", required=True, help="Site name.")
 @config_option
-@click.option("--class", "cls", type=click.Choice(CLASSES), help="Only this class of finding.")
+@click.option("--class", "cls", type=click.Choice(NAMES), help="Only this class of finding.")
 @click.option("--confirmed", is_flag=True, help="Only findings confirmed over runs.")
 @click.option("--run", "run_id", type=int, help="This run (default: the last complete run).")
 def findings(site, config_path, cls, confirmed, run_id):
@@ -81,6 +111,9 @@ def findings(site, config_path, cls, confirmed, run_id):
             which = f"run {run_id}" if run_id is not None else "complete run"
             raise ConsistencyError(f"site {site}: no {which} in the history")
         rows = db.findings(run.id, cls, confirmed)
+    # on stderr, so that stdout stays one finding per line for scripts
+    click.echo(f"# {site}: run {run.id}, started {_when(run.started)} UTC, {run.status}",
+               err=True)
     for c, lfn, size, conf in rows:
         click.echo(f"{c}\t{lfn}\t{size}\t{'confirmed' if conf else '-'}")
 
@@ -89,7 +122,8 @@ def findings(site, config_path, cls, confirmed, run_id):
 @config_option
 @click.pass_context
 def status(ctx, config_path):
-    """Every site's state, last run and counts (status set SITE ... changes it)."""
+    """Every site's state, last run, and the last complete run's counts
+    (status set SITE ... changes the state)."""
     if ctx.invoked_subcommand is not None:
         return
     from .schedule import Histories, all_status
@@ -99,16 +133,25 @@ def status(ctx, config_path):
     with Histories() as histories:
         rows = []
         for st in all_status(cfg, histories):
-            last = st.last_run
-            c = last.counts if last else {}
+            last, complete = st.last_run, st.last_complete
+            c = complete.counts if complete else {}  # never a failed run's zeros
             rows.append([st.name, st.state, st.mode, _when(last.started) if last else "never",
                          last.status if last else "-",
-                         age(now - st.last_complete.finished) if st.last_complete else "-",
+                         age(now - complete.finished) if complete else "-",
+                         complete.id if complete else "-",
                          c.get("files_listed", "-"), c.get("missing", "-"),
                          c.get("orphan", "-"), c.get("unlisted", "-"),
-                         f"pid {st.holder.get('pid')}" if st.holder else ""])
+                         _holder(st.holder),
+                         _short(last.message) if last and last.message else ""])
     click.echo(table(["site", "state", "mode", "last run (UTC)", "status", "since complete",
-                      "listed", "missing", "orphan", "unlisted", "running"], rows))
+                      "complete run", "listed", "missing", "orphan", "unlisted", "running",
+                      "reason"], rows))
+
+
+def _holder(who: dict | None) -> str:
+    if who is None:
+        return ""
+    return f"pid {who.get('pid')}" + (f" on {who['host']}" if who.get("host") else "")
 
 
 @status.command(name="set")
@@ -132,7 +175,7 @@ def status_set(ctx, site, setting, config_path):
               help="Directory to write the HTML pages to.")
 def report(config_path, output):
     """Write static HTML pages: an overview of every site and a page per site."""
-    from .report import write_report
+    from .html_report import write_report
     from .schedule import Histories
 
     cfg = _config(config_path)

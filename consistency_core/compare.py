@@ -9,7 +9,11 @@ Rules (each covered by tests/test_compare.py):
 - a path on both sides with different sizes is a size mismatch, not missing and orphan;
 - ignore patterns (path substrings) protect from orphan and empty-directory reports only;
 - empty directories older than the ignore age are reported children first, never the
-  root or a top-level directory; a directory holding only empty directories is empty.
+  root or a top-level directory; a directory holding only empty directories is empty;
+- a directory whose subdirectory vanished during the walk (listed by it, then not found)
+  changed during the walk: it is not empty in that run, nor is any directory above it.
+- orphans in the unmerged area (``{root}/unmerged``) whose mtime is before
+  ``unmerged_before`` are ``unmerged`` findings instead (no mtime counts as old).
 """
 from __future__ import annotations
 
@@ -28,11 +32,12 @@ class Findings:
     unlisted: list[str]
     empty_dirs: list[str]
     protected: int = 0  # orphan candidates the inventory still protects
+    unmerged: list[tuple[str, int]] = attrs.field(factory=list)  # old orphans in {root}/unmerged
 
 
 def compare(inventory: Tree, remote: Tree, top_dirs: Iterable[str], ignore: Iterable[str] = (),
             protect_orphans: Callable[[list[str]], set[str]] | None = None,
-            root: str = "/store") -> Findings:
+            root: str = "/store", unmerged_before: float | None = None) -> Findings:
     top_dirs = list(top_dirs)
     ignore = tuple(ignore)
     inventory.compute_digests()
@@ -49,11 +54,29 @@ def compare(inventory: Tree, remote: Tree, top_dirs: Iterable[str], ignore: Iter
         protected = len(keep)
         orphans = [o for o in orphans if o[0] not in keep]
     root = root.rstrip("/") or "/"
+    orphans, unmerged = _split_unmerged(orphans, remote, root, unmerged_before)
     never = {root, *(t.rstrip("/") for t in top_dirs)}
     empty = _empty_dirs(remote, inventory, top_dirs, ignore, never, root)
     return Findings(missing=sorted(out.missing), orphan=orphans,
                     size_mismatch=sorted(out.mismatch), unlisted=sorted(out.unlisted),
-                    empty_dirs=empty, protected=protected)
+                    empty_dirs=empty, protected=protected, unmerged=unmerged)
+
+
+def unmerged_area(root: str) -> str:
+    return join(root.rstrip("/") or "/", "unmerged") + "/"
+
+
+def _split_unmerged(orphans, remote: Tree, root: str, before: float | None):
+    """(orphans, unmerged): the orphans in the unmerged area older than ``before`` move."""
+    if before is None:
+        return orphans, []
+    area = unmerged_area(root)
+    kept, unmerged = [], []
+    for row in orphans:
+        mtime = remote.mtimes.get(row[0])
+        old = mtime is None or mtime <= before
+        (unmerged if row[0].startswith(area) and old else kept).append(row)
+    return kept, unmerged
 
 
 class _Collector:
@@ -155,7 +178,7 @@ def _collect_empty(path, node, inode, cutoff, ignore, never, root, found) -> boo
             for name, sub in n.subdirs.items():
                 stack.append((join(p, name), sub, isubs.get(name), False))
             continue
-        empty = (not n.unlisted and not n.files
+        empty = (not n.unlisted and not n.changed and not n.files
                  and (i is None or (not i.files and not i.subdirs))
                  and (n.mtime is None or n.mtime <= cutoff)
                  and not any(pattern in p for pattern in ignore)

@@ -5,87 +5,116 @@ Dynamo Consistency's ``consistency_config.json`` (or YAML) is also understood, s
 """
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tomllib
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from .model import ConfigError
+from .options import NUMBER, OptionError, check_value, default_of, key, keys_of
+
+T = TypeVar("T")
 
 DEFAULT_CONFIG = "consistency.toml"
 
-# key: (types, default, help). Backends add their own keys through ``options=``.
-CORE_KEYS: dict[str, tuple[tuple[type, ...], Any, str]] = {
-    "lister": ((str,), None, "lister backend name (consistency plugins lists them)"),
-    "url": ((str,), "", "where the site's namespace starts; a lister lists url + LFN"),
-    "root": ((str,), "/store", "LFN namespace root"),
-    "directories": ((list,), [], "subset of directories below root to check"),
-    "inventory": ((str,), None, "inventory backend name"),
-    "inventory_url": ((str,), "", "where the inventory is (a dump path, a database URL...)"),
-    "ignore": ((list,), [], "path substrings protected from orphan reports"),
-    "ignore_age_days": ((int, float), 1.0, "entries younger than this are never reported"),
-    "threads": ((int,), 8, "directories listed concurrently"),
-    "timeout": ((int, float), 300.0, "seconds allowed for one directory listing"),
-    "retries": ((int,), 3, "extra attempts for a directory that failed"),
-    "retry_delay": ((int, float), 1.0, "seconds before the first retry; doubles each attempt"),
-    "max_missing": ((int,), 1000, "safety gate: most missing files to act on"),
-    "max_orphan": ((int,), 1000, "safety gate: most orphan files to act on"),
-    "max_missing_fraction": ((int, float), 0.05, "safety gate: most missing, as a fraction of inventory files"),
-    "max_orphan_fraction": ((int, float), 0.05, "safety gate: most orphans, as a fraction of inventory files"),
-    "reporters": ((list,), [], "reporters called after the check, besides the result files"),
-    "output": ((str,), "results", "directory for result files"),
-    "state_dir": ((str,), "state", "directory for run history, locks and site state "
-                  "(relative: to the config file's directory)"),
-    "history_url": ((str,), "", "run-history database URL (default: SQLite under state_dir)"),
-    "race_free": ((bool,), True, "read the inventory before and after the listing (three-list method)"),
-    "confirm_missing_runs": ((int,), 2, "consecutive runs a file must be missing before acting"),
-    "confirm_orphan_runs": ((int,), 3, "runs an orphan must be seen in before acting"),
-    "confirm_orphan_days": ((int, float), 7.0, "days an orphan must be seen over before acting"),
-    "lister_concurrency": ((int,), 0, "most checks using this site's lister at once on this "
-                           "machine (0: no limit)"),
-}
 
-_TYPE_NAMES = {str: "string", int: "integer", float: "number", list: "list", bool: "boolean",
-               dict: "table"}
+def _number(value):
+    """An integer given for a number becomes a float; anything else is left for the check."""
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _strings(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _lfn_root(value):
+    if not isinstance(value, str) or not value.startswith("/"):
+        return value
+    return "/" + value.strip("/") if value != "/" else "/"
+
+
+def _absolute_lfn(_inst, field, value) -> None:
+    if isinstance(value, str) and not value.startswith("/"):
+        raise OptionError(f"must be an absolute LFN, got {value!r}", field.name)
 
 
 @attrs.frozen
 class SiteConfig:
-    """Everything a check of one site needs. Backend-specific keys are in ``options``."""
+    """Everything a check of one site needs. Each config key is a field declared with
+    :func:`consistency_core.options.key` (type, default, help, range); backend-specific
+    keys are in ``options`` (read them typed with :meth:`settings`)."""
 
     name: str
-    lister: str
-    url: str
-    root: str
-    directories: tuple[str, ...]
-    inventory: str
-    inventory_url: str
-    ignore: tuple[str, ...]
-    ignore_age_days: float
-    threads: int
-    timeout: float
-    retries: int
-    retry_delay: float
-    max_missing: int
-    max_orphan: int
-    max_missing_fraction: float
-    max_orphan_fraction: float
-    reporters: tuple[str, ...]
-    output: str
-    state_dir: str
-    history_url: str
-    race_free: bool
-    confirm_missing_runs: int
-    confirm_orphan_runs: int
-    confirm_orphan_days: float
-    lister_concurrency: int
+    lister: str = key(None, "lister backend name (consistency plugins lists them)")
+    url: str = key("", "where the site's namespace starts; a lister lists url + LFN")
+    root: str = key("/store", "LFN namespace root", converter=_lfn_root,
+                    validator=_absolute_lfn)
+    directories: tuple[str, ...] = key([], "subset of directories below root to check",
+                                       type=list, converter=_strings)
+    inventory: str = key(None, "inventory backend name")
+    inventory_url: str = key("", "where the inventory is (a dump path, a database URL...)")
+    ignore: tuple[str, ...] = key([], "path substrings protected from orphan reports",
+                                  type=list, converter=_strings)
+    ignore_age_days: float = key(1.0, "entries younger than this are never reported",
+                                 type=NUMBER, at_least=0, converter=_number)
+    threads: int = key(8, "directories listed concurrently (at most 256 for listers that "
+                       "use a thread per request; consistency plugins shows each lister's "
+                       "limit)", type=int, at_least=1)
+    timeout: float = key(300.0, "seconds allowed for one directory listing", type=NUMBER,
+                         at_least=0, converter=_number)
+    retries: int = key(3, "extra attempts for a directory that failed", type=int, at_least=0)
+    retry_delay: float = key(1.0, "seconds before the first retry; doubles each attempt",
+                             type=NUMBER, at_least=0, converter=_number)
+    max_missing: int = key(1000, "safety gate: most missing files to act on", type=int,
+                           at_least=0)
+    max_orphan: int = key(1000, "safety gate: most orphan files to act on", type=int,
+                          at_least=0)
+    max_missing_fraction: float = key(
+        0.05, "safety gate: most missing, as a fraction of inventory files", type=NUMBER,
+        at_least=0, converter=_number)
+    max_orphan_fraction: float = key(
+        0.05, "safety gate: most orphans, as a fraction of inventory files", type=NUMBER,
+        at_least=0, converter=_number)
+    reporters: tuple[str, ...] = key(
+        [], "reporters called after the check, besides the result files", type=list,
+        converter=_strings)
+    output: str = key("results", "directory for result files")
+    state_dir: str = key("state", "directory for run history, locks and site state "
+                         "(relative: to the config file's directory)")
+    history_url: str = key("", "run-history database URL (default: SQLite under state_dir)")
+    history_keep_days: float = key(
+        400.0, "runs older than this are pruned from the history, except those confirmation "
+        "still needs (0: keep all)", type=NUMBER, at_least=0, converter=_number)
+    race_free: bool = key(True, "read the inventory before and after the listing "
+                          "(three-list method)", type=bool)
+    confirm_missing_runs: int = key(2, "consecutive runs a file must be missing before acting",
+                                    type=int, at_least=0)
+    confirm_orphan_runs: int = key(3, "runs an orphan must be seen in before acting",
+                                   type=int, at_least=0)
+    confirm_orphan_days: float = key(7.0, "days an orphan must be seen over before acting",
+                                     type=NUMBER, at_least=0, converter=_number)
+    lister_concurrency: int = key(0, "most checks using this site's lister at once on this "
+                                  "machine (0: no limit)", type=int, at_least=0)
+    unmerged_age: float = key(0.0, "days after which an orphan in {root}/unmerged is an "
+                              "unmerged deletion candidate (0: off, they stay orphans)",
+                              type=NUMBER, at_least=0, converter=_number)
     options: dict = attrs.field(factory=dict, eq=False)
     source: str = ""
 
     def option(self, key: str, default: Any = None) -> Any:
         return self.options.get(key, default)
+
+    def settings(self, options_cls: type[T]) -> T:
+        """This site's values of a backend's options class (defaults where unset)."""
+        names = keys_of(options_cls)
+        try:
+            return options_cls(**{k: v for k, v in self.options.items() if k in names})
+        except OptionError as exc:
+            raise ConfigError(f"{self.source or '(command line)'}: sites.{self.name}."
+                              f"{exc.key}: {exc}") from None
 
     @property
     def top_dirs(self) -> tuple[str, ...]:
@@ -93,6 +122,13 @@ class SiteConfig:
         if not self.directories:
             return (self.root,)
         return tuple(d if d.startswith("/") else join_lfn(self.root, d) for d in self.directories)
+
+
+# The core keys, derived from SiteConfig: key -> (types, default, help).
+CORE_FIELDS = keys_of(SiteConfig)
+CORE_KEYS: dict[str, tuple[tuple[type, ...], Any, str]] = {
+    name: (f.metadata["types"], default_of(f), f.metadata["help"])
+    for name, f in CORE_FIELDS.items()}
 
 
 def join_lfn(parent: str, name: str) -> str:
@@ -114,67 +150,57 @@ class Config:
         return build_site(name, raw, self.path)
 
 
-def all_keys() -> dict[str, tuple]:
-    from .plugins import backend_options
+def all_keys() -> dict[str, attrs.Attribute]:
+    """Every key a config may set: the core's, then each installed backend's."""
+    from .plugins import backend_keys
 
-    keys = {k: (types, help_) for k, (types, _d, help_) in CORE_KEYS.items()}
-    for key, spec in backend_options().items():
-        types = spec[0] if isinstance(spec[0], tuple) else (spec[0],)
-        keys.setdefault(key, (types, spec[1] if len(spec) > 1 else ""))
-    return keys
+    return {**backend_keys(), **CORE_FIELDS}
 
 
 def check_table(table: dict, where: str, path: str) -> None:
-    """Reject unknown keys and wrong types, naming the file and key."""
+    """Reject unknown keys and bad values (type, range), naming the file and key."""
     keys = all_keys()
-    for key, value in table.items():
-        if key not in keys:
-            raise ConfigError(f"{path}: {where}: unknown key {key!r} "
-                              f"(valid keys: {', '.join(sorted(keys))})")
-        types = keys[key][0]
-        if not _type_ok(value, types):
-            want = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
-            raise ConfigError(f"{path}: {where}.{key}: expected {want}, got {value!r}")
-        if list in types and isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{path}: {where}.{key}: expected a list of strings, got {value!r}")
+    for name, value in table.items():
+        if name not in keys:
+            raise ConfigError(f"{path}: {where}: {unknown_key(name, keys)}")
+        try:
+            check_value(keys[name], value)
+        except OptionError as exc:
+            raise ConfigError(f"{path}: {where}.{name}: {exc}") from None
 
 
-def _type_ok(value, types) -> bool:
-    if isinstance(value, bool) and bool not in types:
-        return False
-    return isinstance(value, types)
+def unknown_key(name: str, keys) -> str:
+    """'unknown key X' and the likeliest fix, in one line."""
+    close = difflib.get_close_matches(name, list(keys), n=1, cutoff=0.75)
+    if close:
+        return f"unknown key {name!r} (did you mean {close[0]!r}?)"
+    return (f"unknown key {name!r} (neither a core key nor declared by an installed plugin: "
+            "a plugin providing it may not be installed; `consistency plugins` lists the keys)")
 
 
 def build_site(name: str, raw: dict, path: str) -> SiteConfig:
-    check_table(raw, f"sites.{name}", path)
-    from .plugins import backend_defaults
+    from .plugins import backend_defaults, check_backend_names, thread_limit
 
+    where = f"sites.{name}"
+    check_backend_names(raw, f"{path}: {where}")
+    check_table(raw, where, path)
     asked = {**backend_defaults("inventory", raw.get("inventory")),
              **backend_defaults("lister", raw.get("lister"))}
-    values = {k: raw.get(k, asked.get(k, default)) for k, (_t, default, _h) in CORE_KEYS.items()}
-    for key in ("lister", "inventory"):
-        if not values[key]:
-            raise ConfigError(f"{path}: sites.{name}: no {key!r} set (in the site, [defaults] or on the command line)")
-    for key in ("threads",):
-        if values[key] < 1:
-            raise ConfigError(f"{path}: sites.{name}.{key}: must be at least 1, got {values[key]!r}")
-    for key in ("retries", "max_missing", "max_orphan", "timeout", "ignore_age_days",
-                "retry_delay", "max_missing_fraction", "max_orphan_fraction",
-                "confirm_missing_runs", "confirm_orphan_runs", "confirm_orphan_days",
-                "lister_concurrency"):
-        if values[key] < 0:
-            raise ConfigError(f"{path}: sites.{name}.{key}: must not be negative, got {values[key]!r}")
-    if not values["root"].startswith("/"):
-        raise ConfigError(f"{path}: sites.{name}.root: must be an absolute LFN, got {values['root']!r}")
-    for key in ("directories", "ignore", "reporters"):
-        values[key] = tuple(values[key])
-    for key in ("ignore_age_days", "timeout", "retry_delay", "max_missing_fraction", "max_orphan_fraction",
-                "confirm_orphan_days"):
-        values[key] = float(values[key])
-    values["root"] = "/" + values["root"].strip("/") if values["root"] != "/" else "/"
+    values = {k: raw[k] if k in raw else asked.get(k, default_of(f))
+              for k, f in CORE_FIELDS.items()}
+    for k in ("lister", "inventory"):
+        if not values[k]:
+            raise ConfigError(f"{path}: {where}: no {k!r} set (in the site, [defaults] or on the command line)")
+    limit = thread_limit(values["lister"])
+    if limit is not None and values["threads"] > limit:
+        raise ConfigError(f"{path}: {where}.threads: {values['threads']} is more than the "
+                          f"{values['lister']} lister supports (at most {limit})")
     values["state_dir"] = _beside(values["state_dir"], path)
-    options = {k: v for k, v in raw.items() if k not in CORE_KEYS}
-    return SiteConfig(name=name, options=options, source=path, **values)
+    options = {k: v for k, v in raw.items() if k not in CORE_FIELDS}
+    try:
+        return SiteConfig(name=name, options=options, source=path, **values)
+    except OptionError as exc:  # a backend default out of range: name the key anyway
+        raise ConfigError(f"{path}: {where}.{exc.key}: {exc}") from None
 
 
 def _beside(directory: str, config_path: str) -> str:
@@ -199,7 +225,7 @@ def load(path: str | None = None) -> Config:
     from . import legacy_config
 
     if legacy_config.looks_legacy(parsed):
-        parsed = legacy_config.convert(parsed)
+        parsed = legacy_config.convert(parsed, path)
     return _from_tables(parsed, path)
 
 
@@ -238,3 +264,12 @@ def _from_tables(parsed: dict, path: str) -> Config:
 
 def empty(path: str = "(command line)") -> Config:
     return Config(path=path, defaults={}, sites={})
+
+
+def load_site(config_path: str | None, site: str, **overrides) -> SiteConfig:
+    """The SiteConfig for ``site``: from the config file, or from flags alone if no file."""
+    if config_path is None and not os.path.exists(DEFAULT_CONFIG):
+        cfg = Config(path="(command line)", defaults={}, sites={site: {}})
+    else:
+        cfg = load(config_path)
+    return cfg.site(site, overrides)

@@ -1,51 +1,48 @@
 """Confirmation over runs: what may be acted on, and what changed since the previous run.
 
-- A missing file (or a size mismatch) is confirmed when it was found in the current run and
-  in the ``confirm_missing_runs - 1`` complete runs before it.
-- An orphan (or an empty directory) is confirmed when it was found in every complete run
-  over at least ``confirm_orphan_days`` days and at least ``confirm_orphan_runs`` runs.
-- Complete runs are ``completed`` and ``gated`` ones; failed and interrupted runs are skipped:
-  they neither confirm nor reset. An interrupted current run confirms nothing.
+- A missing-like finding (missing, size mismatch) is confirmed when it was found in the
+  current run and in the ``confirm_missing_runs - 1`` complete runs before it.
+- An orphan-like finding (orphan, empty directory, unmerged) is confirmed when it was found
+  in every complete run over at least ``confirm_orphan_days`` days and at least
+  ``confirm_orphan_runs`` runs.
+- Complete runs are those that saw the whole site (RunStatus.complete); failed and
+  interrupted runs are skipped: they neither confirm nor reset. An interrupted current run
+  confirms nothing.
+- The delta (new, still, resolved) is taken against the newest earlier complete run of the
+  same scope (url, root, directories). Nothing counts as resolved below a directory
+  unlisted in either run, nor when the current run did not complete (resolved is None),
+  since a file not seen then may simply not have been looked at.
 - Without a history, the current run is the only run.
 """
 from __future__ import annotations
 
 import attrs
 
-from .history import History, lfn_of
-
-CONFIRMED_CLASSES = ("missing", "size_mismatch", "orphan", "empty_dirs")
-DELTA_CLASSES = ("missing", "orphan", "size_mismatch", "unlisted", "empty_dirs")
+from .finding_classes import CLASSES, CONFIRMABLE, Confirm, rows_of
+from .history import History
 
 
 @attrs.frozen
 class Review:
     confirmed: dict  # class -> the current run's findings rows that are confirmed
-    delta: dict  # class -> {"new", "still", "resolved"} against the previous complete run
-    previous: int | None  # the previous complete run's id
+    delta: dict  # class -> {"new", "still", "resolved"} against a comparable complete run
+    previous: int | None  # that run's id
 
 
 def review(site, result, history: History | None) -> Review:
-    complete = result.status == "completed"
+    complete = result.completed
     previous = history.runs(site.name, complete=True, before=result.started) if history else []
-    current = _current(result)
-    delta = _delta(current, previous[0].id if previous else None, history)
+    comparable = next((run for run in previous if run.scope == result.scope), None)
+    delta = _delta(result, comparable, history, complete)
+    against = comparable.id if comparable else None
     if not complete:
-        return Review({cls: [] for cls in CONFIRMED_CLASSES}, delta,
-                      previous[0].id if previous else None)
-    confirmed = {}
-    missing_ids = _missing_window(site, previous)
-    orphan_ids = _orphan_window(site, result.started, previous)
-    for cls in CONFIRMED_CLASSES:
-        ids = missing_ids if cls in ("missing", "size_mismatch") else orphan_ids
-        confirmed[cls] = _confirmed(current[cls], ids, cls, history)
-    return Review(confirmed, delta, previous[0].id if previous else None)
-
-
-def _current(result) -> dict[str, list]:
-    f = result.findings
-    return {"missing": f.missing, "orphan": f.orphan, "size_mismatch": f.size_mismatch,
-            "unlisted": f.unlisted, "empty_dirs": f.empty_dirs}
+        return Review({cls.name: [] for cls in CONFIRMABLE}, delta, against)
+    windows = {Confirm.MISSING_LIKE: _missing_window(site, previous),
+               Confirm.ORPHAN_LIKE: _orphan_window(site, result.started, previous)}
+    confirmed = {cls.name: _confirmed(rows_of(result.findings, cls), windows[cls.confirm],
+                                      cls, history)
+                 for cls in CONFIRMABLE}
+    return Review(confirmed, delta, against)
 
 
 def _missing_window(site, previous) -> list[int] | None:
@@ -71,15 +68,26 @@ def _confirmed(rows, window, cls, history) -> list:
         return []
     if not window:
         return list(rows)
-    seen = history.lfns_in_all(window, cls)
-    return [row for row in rows if lfn_of(row) in seen]
+    seen = history.lfns_in_all(window, cls.name)
+    return [row for row in rows if cls.lfn(row) in seen]
 
 
-def _delta(current, previous_id, history) -> dict:
+def _delta(result, previous, history, complete: bool) -> dict:
+    """class -> {new, still, resolved} against ``previous`` (a comparable complete run)."""
+    now = {cls.name: {cls.lfn(row) for row in rows_of(result.findings, cls)} for cls in CLASSES}
+    before = {cls.name: (history.lfns(previous.id, cls.name) if previous else set())
+              for cls in CLASSES}
+    unlisted_now = tuple(d.rstrip("/") + "/" for d in now["unlisted"])
+    unlisted_either = unlisted_now + tuple(d.rstrip("/") + "/" for d in before["unlisted"])
     delta = {}
-    for cls in DELTA_CLASSES:
-        now = {lfn_of(row) for row in current[cls]}
-        before = history.lfns(previous_id, cls) if previous_id is not None else set()
-        delta[cls] = {"new": len(now - before), "still": len(now & before),
-                      "resolved": len(before - now)}
+    for cls in CLASSES:
+        # an unlisted directory listed now is resolved; anything else unseen in either run
+        # may just not have been looked at
+        blind = unlisted_now if cls.name == "unlisted" else unlisted_either
+        gone = None
+        if complete:
+            gone = sum(1 for lfn in before[cls.name] - now[cls.name]
+                       if not (lfn + "/").startswith(blind))
+        delta[cls.name] = {"new": len(now[cls.name] - before[cls.name]),
+                           "still": len(now[cls.name] & before[cls.name]), "resolved": gone}
     return delta

@@ -2,10 +2,11 @@
 
 Requests run on worker threads (``lister.list_dir``) or, for listers that offer it, through
 the lister's own asynchronous ``submit``. Either way at most ``site.threads`` requests are
-in flight. A failed directory is retried with exponential back-off; one that still fails
-is marked *unlisted* in the tree, so nothing below it can be reported. A directory that
-vanished (not found) is simply gone. Setting ``stop`` ends the walk at once: whatever was
-not listed is unlisted.
+in flight, and never more than the lister's :func:`thread_limit`. Worker threads start only
+when a request finds none idle, and never more than :data:`MAX_THREADS` of them. A failed
+directory is retried with exponential back-off; one that still fails is marked *unlisted* in
+the tree, so nothing below it can be reported. A directory that vanished (not found) is
+simply gone. Setting ``stop`` ends the walk at once: whatever was not listed is unlisted.
 """
 from __future__ import annotations
 
@@ -24,6 +25,17 @@ from .progress import Progress
 from .tree import Tree
 
 MAX_BACKOFF = 60.0
+# The most OS threads a walk ever runs for a synchronous lister (``list_dir``), hung ones
+# included; ``threads`` above it is a configuration error (see :func:`thread_limit`).
+# Listers with an asynchronous ``submit`` keep any number of requests in flight without a
+# thread each, and declare their own limit as ``max_threads``.
+MAX_THREADS = 256
+
+
+def thread_limit(lister) -> int:
+    """The most ``threads`` a lister (its class or an instance) supports: its ``max_threads``,
+    else :data:`MAX_THREADS`."""
+    return int(getattr(lister, "max_threads", MAX_THREADS))
 
 
 def grace(timeout: float) -> float:
@@ -48,34 +60,70 @@ class WalkStats:
 
 
 class _ThreadDispatcher:
-    """Runs ``list_dir`` on daemon threads, so a hung request can never block exit."""
+    """Runs ``list_dir`` on daemon threads, so a hung request can never block exit.
 
-    def __init__(self, list_dir: Callable, workers: int):
+    Workers start lazily, one when a request finds none idle, and never more than
+    ``limit`` are alive, hung ones included: a walk of 69 directories starts at most 69
+    threads however large ``threads`` is. A hung worker that returns is reused.
+    """
+
+    def __init__(self, list_dir: Callable, limit: int):
         self._list_dir = list_dir
+        self._limit = limit
         self._requests: queue.Queue = queue.Queue()
-        for _ in range(workers):
-            self.add_worker()
-
-    def add_worker(self) -> None:
-        threading.Thread(target=self._work, daemon=True, name="consistency-lister").start()
+        self._lock = threading.Lock()
+        self._alive = 0
+        self._idle = 0
+        self._queued = 0
+        self._closed = False
+        self.started = 0  # threads ever started (for tests and the curious)
 
     def _work(self) -> None:
         while True:
             item = self._requests.get()
             if item is None:
+                with self._lock:
+                    self._alive -= 1
+                    self._idle -= 1
                 return
+            with self._lock:
+                self._idle -= 1
+                self._queued -= 1
+                if self._closed:  # the walk is over: nobody waits for this answer
+                    self._idle += 1
+                    continue
             lfn, timeout, done = item
             try:
                 result = self._list_dir(lfn, timeout)
             except BaseException as exc:  # handed back to the engine thread, never lost
                 result = exc
+            with self._lock:
+                self._idle += 1  # before ``done``: the engine may submit again at once
             done(result)
 
     def submit(self, lfn: str, timeout: float, done: Callable) -> None:
+        with self._lock:
+            self._queued += 1
+            start = self._queued > self._idle and self._alive < self._limit
+            if start:
+                self._alive += 1
+                self._idle += 1
+                self.started += 1
+        if start:
+            try:
+                threading.Thread(target=self._work, daemon=True, name="consistency-lister").start()
+            except RuntimeError:  # the system's own thread limit: the running workers will do
+                with self._lock:
+                    self._alive -= 1
+                    self._idle -= 1
         self._requests.put((lfn, timeout, done))
 
-    def close(self, workers: int) -> None:
-        for _ in range(workers):
+    def close(self) -> None:
+        """Every worker ends when it is next free (a hung one when its request returns)."""
+        with self._lock:
+            self._closed = True
+            alive = self._alive
+        for _ in range(alive):
             self._requests.put(None)
 
 
@@ -94,21 +142,24 @@ class Walker:
         self._in_flight: dict[int, tuple[str, int, float]] = {}
         self._pending: collections.deque = collections.deque()
         self._retry: list = []
+        self.dispatcher: _ThreadDispatcher | None = None
 
     def run(self, tops) -> WalkStats:
         started = time.monotonic()
         threads = self.site.threads
         if hasattr(self.lister, "submit"):
+            threads = min(threads, thread_limit(self.lister))
             submit, dispatcher = self.lister.submit, None
         else:
-            dispatcher = _ThreadDispatcher(self.lister.list_dir, threads)
+            threads = min(threads, MAX_THREADS)
+            dispatcher = self.dispatcher = _ThreadDispatcher(self.lister.list_dir, MAX_THREADS)
             submit = dispatcher.submit
         self._pending.extend((lfn, 0) for lfn in tops)
         try:
             while (self._pending or self._retry or self._in_flight) and not self.stop.is_set():
                 self._dispatch(submit, threads)
-                self._wait_one(dispatcher)
-                self._expire(dispatcher)
+                self._wait_one()
+                self._expire()
                 self.stats.in_flight = len(self._in_flight)
                 if self.progress:
                     self.progress.update(self.stats)
@@ -116,7 +167,7 @@ class Walker:
                 self._abandon_all()
         finally:
             if dispatcher:
-                dispatcher.close(threads)
+                dispatcher.close()
             self.stats.elapsed = time.monotonic() - started
             self.stats.in_flight = 0
             if self.progress:
@@ -136,7 +187,7 @@ class Walker:
             self._in_flight[token] = (lfn, attempt, time.monotonic() + timeout + grace(timeout))
             submit(lfn, timeout, lambda result, token=token: self._done.put((token, result)))
 
-    def _wait_one(self, dispatcher) -> None:
+    def _wait_one(self) -> None:
         wake = [0.5]
         if self._retry:
             wake.append(self._retry[0][0] - time.monotonic())
@@ -158,15 +209,14 @@ class Walker:
         # the dict's order: the oldest request is the first to expire. O(1), not O(in flight).
         return next(iter(self._in_flight.values()))[2]
 
-    def _expire(self, dispatcher) -> None:
+    def _expire(self) -> None:
         now = time.monotonic()
         while self._in_flight and self._first_deadline() <= now:
             token = next(iter(self._in_flight))
             # The request is abandoned: its late answer will find no token and be dropped.
+            # Its worker stays busy until then; the dispatcher starts another if it may.
             self._finish(token, ListingError(ErrorKind.TIMEOUT,
                                              f"no answer within {self.site.timeout:g}s"))
-            if dispatcher:
-                dispatcher.add_worker()
 
     def _abandon_all(self) -> None:
         self.stats.interrupted = True

@@ -17,23 +17,22 @@ import urllib.parse
 import attrs
 
 from . import names
+from .finding_classes import CLASSES, rows_of
 from .model import ConsistencyError
+from .run_status import COMPLETE, RunStatus
 
-CLASSES = ("missing", "orphan", "size_mismatch", "unlisted", "empty_dirs")
-# A completed run whose safety gates blocked acting still saw the whole site: it counts for
-# confirmation like a completed one. Failed and interrupted runs count for nothing.
-COMPLETE = ("completed", "gated")
 STATES = ("ready", "halted", "disabled")
 MODES = ("act", "dry")
 SQLITE_NAME = "history.sqlite"
 _BATCH = 10000
 MIN_FREE_BYTES = 1 << 20
 
-# Columns of the runs table besides id and site, in order; counts are integers.
-COUNT_COLUMNS = ("dirs_listed", "files_listed", "bytes_listed", "inventory_files",
-                 "inventory_bytes", "missing", "missing_bytes", "orphan", "orphan_bytes",
-                 "size_mismatch", "unlisted", "empty_dirs", "changed", "confirmed_missing",
-                 "confirmed_orphan", "confirmed_size_mismatch", "confirmed_empty_dirs")
+# Count columns of the runs table (integers): the run's own, then those of the finding
+# classes that have columns. A class without columns (added later) keeps its counts in the
+# run's summary; ``Run.counts`` holds every class either way.
+RUN_COLUMNS = ("dirs_listed", "files_listed", "bytes_listed", "inventory_files",
+               "inventory_bytes", "changed")
+COUNT_COLUMNS = RUN_COLUMNS + tuple(c for cls in CLASSES for c in cls.columns)
 
 
 class HistoryError(ConsistencyError):
@@ -46,17 +45,23 @@ class Run:
     site: str
     started: float
     finished: float
-    status: str
+    status: RunStatus
     listing_seconds: float
     gates_passed: bool
     acted: bool
-    message: str
+    message: str  # why it failed, stopped or was gated, or which reporter failed
     counts: dict
     summary: dict = attrs.field(eq=False, repr=False)
 
     @property
     def complete(self) -> bool:
         return self.status in COMPLETE
+
+    @property
+    def scope(self) -> dict | None:
+        """What the run covered (url, root, directories); None for runs recorded before
+        scopes were, which are comparable with nothing."""
+        return self.summary.get("scope")
 
 
 def location(site) -> str:
@@ -68,12 +73,6 @@ def location(site) -> str:
 
 def open_history(site) -> "History":
     return History(location(site))
-
-
-def run_status(result) -> str:
-    if result.status == "completed" and not result.gates.passed:
-        return "gated"
-    return result.status
 
 
 class History:
@@ -188,22 +187,23 @@ class History:
 
     # -- runs -------------------------------------------------------------------------
     def record(self, result, acted: bool = False) -> int:
-        """Write one finished run (completed, gated or interrupted) and its findings."""
+        """Write one run that has a result (completed, gated, interrupted, reporter_failed)
+        and its findings, in one transaction."""
         summary = result.summary()
         counts = {**summary["counts"], "dirs_listed": result.walk.dirs,
                   "files_listed": result.walk.files, "bytes_listed": result.walk.bytes,
                   "inventory_files": result.inventory_files,
                   "inventory_bytes": result.inventory_bytes,
                   "changed": len(result.changed)}
-        for cls in ("missing", "orphan", "size_mismatch", "empty_dirs"):
-            counts[f"confirmed_{cls}"] = len(result.confirmed.get(cls, ()))
-        message = "; ".join(result.gates.reasons)
+        for name, rows in result.confirmed.items():
+            counts[f"confirmed_{name}"] = len(rows)
         rows = [(cls, names.to_db(lfn), *rest) for cls, lfn, *rest in finding_rows(result)]
 
         def work():
             run_id = self._insert_run(result.site, result.started, result.finished,
-                                      run_status(result), result.timings.get("listing", 0.0),
-                                      result.gates.passed, acted, message, counts, summary)
+                                      result.run_status, result.timings.get("listing", 0.0),
+                                      result.gates.passed, acted, result.reason, counts,
+                                      summary)
             cur = self.conn.cursor()
             sql = self._sql("INSERT INTO findings (run_id, class, lfn, size, confirmed) "
                             "VALUES (?, ?, ?, ?, ?)")
@@ -214,16 +214,20 @@ class History:
 
         return self._transaction(work)
 
-    def record_failed(self, site: str, started: float, finished: float, message: str) -> int:
+    def record_failed(self, site: str, started: float, finished: float, message: str,
+                      scope: dict | None = None) -> int:
+        """A run that ended without a result (the site or inventory could not be read)."""
+        summary = {"scope": scope} if scope else {}
         return self._transaction(lambda: self._insert_run(
-            site, started, finished, "failed", 0.0, False, False, message, {}, {}))
+            site, started, finished, RunStatus.FAILED, 0.0, False, False, message, {},
+            summary))
 
     def _insert_run(self, site, started, finished, status, listing, passed, acted, message,
                     counts, summary) -> int:
         columns = ("site", "started", "finished", "status", "listing_seconds", "gates_passed",
                    "acted", "message", *COUNT_COLUMNS, "summary")
-        values = (site, started, finished, status, float(listing), int(bool(passed)),
-                  int(bool(acted)), names.shown(message),
+        values = (site, started, finished, str(status), float(listing), int(bool(passed)),
+                  int(bool(acted)), names.shown(message) if message else message,
                   *(int(counts.get(c, 0)) for c in COUNT_COLUMNS),
                   json.dumps(summary, sort_keys=True))
         cur = self._execute(f"INSERT INTO runs ({', '.join(columns)}) VALUES "
@@ -237,11 +241,12 @@ class History:
 
     def _run(self, row) -> Run:
         n = len(COUNT_COLUMNS)
-        counts = dict(zip(COUNT_COLUMNS, (int(v) for v in row[9:9 + n])))
+        summary = json.loads(row[9 + n] or "{}")
+        counts = {**_summary_counts(summary),
+                  **dict(zip(COUNT_COLUMNS, (int(v) for v in row[9:9 + n])))}
         return Run(id=int(row[0]), site=row[1], started=float(row[2]), finished=float(row[3]),
-                   status=row[4], listing_seconds=float(row[5]), gates_passed=bool(row[6]),
-                   acted=bool(row[7]), message=row[8] or "", counts=counts,
-                   summary=json.loads(row[9 + n] or "{}"))
+                   status=RunStatus(row[4]), listing_seconds=float(row[5]), gates_passed=bool(row[6]),
+                   acted=bool(row[7]), message=row[8] or "", counts=counts, summary=summary)
 
     def runs(self, site: str, limit: int | None = None, complete: bool = False,
              before: float | None = None) -> list[Run]:
@@ -250,7 +255,7 @@ class History:
         params: list = [site]
         if complete:
             sql += f" AND status IN ({', '.join('?' * len(COMPLETE))})"
-            params += COMPLETE
+            params += sorted(str(status) for status in COMPLETE)
         if before is not None:
             sql += " AND started < ?"
             params.append(before)
@@ -266,6 +271,15 @@ class History:
     def run(self, run_id: int) -> Run | None:
         rows = self._query(f"SELECT {self._RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
         return self._run(rows[0]) if rows else None
+
+    def delete_runs(self, run_ids: list[int]) -> None:
+        """Remove runs and their findings, one run per transaction (see retention.py)."""
+        def work(run_id):
+            self._execute("DELETE FROM findings WHERE run_id = ?", (run_id,)).close()
+            self._execute("DELETE FROM runs WHERE id = ?", (run_id,)).close()
+
+        for run_id in run_ids:
+            self._transaction(lambda run_id=run_id: work(run_id))
 
     def sites(self) -> list[str]:
         return [row[0] for row in self._query("SELECT DISTINCT site FROM runs ORDER BY site")]
@@ -336,25 +350,23 @@ def _check_free_space(directory: str) -> None:
 
 def finding_rows(result):
     """(class, lfn, size, confirmed) for every finding of a result."""
-    f = result.findings
-    confirmed = {cls: {lfn_of(row) for row in rows} for cls, rows in result.confirmed.items()}
-    for cls, rows in (("missing", f.missing), ("orphan", f.orphan)):
-        yes = confirmed.get(cls, set())
-        for lfn, size in rows:
-            yield cls, lfn, size, int(lfn in yes)
-    yes = confirmed.get("size_mismatch", set())
-    for lfn, _inv, size in f.size_mismatch:
-        yield "size_mismatch", lfn, size, int(lfn in yes)
-    for lfn in f.unlisted:
-        yield "unlisted", lfn, 0, 0
-    yes = confirmed.get("empty_dirs", set())
-    for lfn in f.empty_dirs:
-        yield "empty_dirs", lfn, 0, int(lfn in yes)
+    for cls in CLASSES:
+        yes = {cls.lfn(row) for row in result.confirmed.get(cls.name, ())}
+        for row in rows_of(result.findings, cls):
+            lfn = cls.lfn(row)
+            yield cls.name, lfn, cls.size(row), int(lfn in yes)
 
 
-def lfn_of(row) -> str:
-    """Findings rows are (lfn, size...) tuples, except empty directories: plain LFNs."""
-    return row if isinstance(row, str) else row[0]
+def _summary_counts(summary: dict) -> dict:
+    """Counts of every class from a run's summary (0 where a run predates a class)."""
+    stored = summary.get("counts", {})
+    counts = {}
+    for cls in CLASSES:
+        counts[cls.name] = int(stored.get(cls.name, 0))
+        if cls.sized:
+            counts[f"{cls.name}_bytes"] = int(stored.get(f"{cls.name}_bytes", 0))
+        counts[f"confirmed_{cls.name}"] = int(summary.get("confirmed", {}).get(cls.name, 0))
+    return counts
 
 
 class _Errors:

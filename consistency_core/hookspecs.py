@@ -1,72 +1,85 @@
-"""The hooks a consistency plugin can implement.
+"""The hooks a consistency plugin can implement, each documented where it is declared.
 
 A plugin is any module or object with functions named like these and decorated with
-``consistency_core.hookimpl``. Plugins are found through the entry-point group
-``consistency``; the built-in ``posix`` and ``dump`` backends are registered the same way.
+``consistency_core.api.hookimpl``. Installed plugins are found through the entry-point group
+``consistency`` (``CONSISTENCY_PLUGINS`` limits which load, see
+:mod:`consistency_core.plugins`); the built-in ``posix`` and ``dump`` backends use the same
+hooks. A function decorated with ``hookimpl`` whose name is not a hook below (a typo such as
+``register_lister``) is an error naming the plugin, not silently ignored.
 
-Backends are *named* implementations: a plugin's ``register_listers`` hook calls
-``register("name", factory, options={...})`` once per lister it provides, and likewise for
-inventories and reporters. ``factory(site)`` receives the resolved
-:class:`consistency_core.config.SiteConfig` and returns the working object. ``options``
-maps the extra site-config keys the backend understands to ``(type, help)`` pairs, so that
-``consistency config check`` accepts them and rejects typos. ``defaults`` (optional) gives
-core keys a backend-specific default that applies when neither the site, ``[defaults]``
-nor the command line sets them — for example ``{"threads": 256}`` for a lister that needs
-many requests in flight to hide network latency.
+Backends are *named* implementations: a ``register_*`` hook calls its ``register`` argument
+(:class:`~consistency_core.api.Register`) once per backend it provides. Two plugins
+registering the same name for the same kind is an error naming both distributions. The
+types named here (:class:`~consistency_core.api.Lister`, ...) are in
+:mod:`consistency_core.api`.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from .api import Register
+    from .config import SiteConfig
+    from .model import Listing, ListingError
+    from .result import CheckResult
 
 hookspec = pluggy.HookspecMarker("consistency")
 hookimpl = pluggy.HookimplMarker("consistency")
 
 
 @hookspec
-def register_listers(register):
-    """Register storage listers: ``register(name, factory, options=None, defaults=None)``.
+def register_listers(register: Register) -> None:
+    """Register storage listers: ``register(name, factory, options=None, defaults=None,
+    max_threads=None)``.
 
-    ``factory(site)`` returns an object with
+    :param register: call once per lister. ``factory(site: SiteConfig)`` returns a
+        :class:`~consistency_core.api.Lister` (or an
+        :class:`~consistency_core.api.AsyncLister`). ``options`` is an ``@attrs.frozen``
+        class whose fields, declared with :func:`consistency_core.api.key`, are the extra
+        site-config keys the lister understands (type, default, range, help): they are
+        validated like core keys, shown by ``consistency plugins``, and read back typed with
+        ``site.settings(OptionsClass)``. ``defaults`` gives core keys a lister-specific
+        default used when neither the site, ``[defaults]`` nor the command line sets them
+        (``{"threads": 256}`` for a lister that needs many requests in flight to hide
+        latency). ``max_threads`` is the most ``threads`` the lister supports; more is a
+        one-line config error naming the limit.
 
-    - ``list_dir(lfn: str, timeout: float) -> Listing``: list ONE directory, given by its
-      LFN (the lister maps it to ``site.url + lfn``). Raise
-      :class:`~consistency_core.model.ListingError` with the right
-      :class:`~consistency_core.model.ErrorKind` on failure; never return a partial listing.
-      Called from up to ``site.threads`` worker threads at once.
-    - optionally ``submit(lfn, timeout, done)``: an asynchronous variant; it must return at
-      once and later call ``done(listing_or_exception)`` from any thread. When present the
-      engine uses it instead of worker threads, with ``site.threads`` requests in flight.
-    - optionally ``check()``: verify the site is reachable before anything is listed; raise
-      :class:`~consistency_core.model.ConsistencyError` with one clear line if not.
-    - optionally ``close()``.
+    A lister lists ONE directory per call, given by its LFN (it maps it to
+    ``site.url + lfn``), from up to ``site.threads`` threads at once; on failure it raises
+    :class:`~consistency_core.model.ListingError` with the right
+    :class:`~consistency_core.model.ErrorKind` (``ErrorKind.from_errno`` maps an errno) and
+    never returns a partial listing.
     """
 
 
 @hookspec
-def register_inventories(register):
-    """Register inventories (what the catalog says is at a site): ``register(name, factory, options=None)``.
+def register_inventories(register: Register) -> None:
+    """Register inventories (what the catalog says is at a site):
+    ``register(name, factory, options=None)``.
 
-    ``factory(site)`` returns an object with
-
-    - ``files() -> Iterable[InventoryFile | tuple[lfn, size, mtime, new]]``: every file the
-      catalog places at the site (LFNs below ``site.root``). Stream; do not build a list.
-    - optionally ``protect_orphans(lfns: list[str]) -> set[str]``: of these orphan
-      candidates, the ones the catalog still protects (a dataset replica at the site, a
-      subscription in flight...). They are not reported.
-    - optionally ``close()``.
+    :param register: call once per inventory; ``factory(site: SiteConfig)`` returns an
+        :class:`~consistency_core.api.Inventory`: ``files()`` streams every file the catalog
+        places at the site (LFNs below ``site.root``), optionally ``protect_orphans(lfns)``
+        returns the orphan candidates the catalog still protects, optionally ``close()``.
     """
 
 
 @hookspec
-def register_reporters(register):
+def register_reporters(register: Register) -> None:
     """Register reporters: ``register(name, factory, options=None)``.
 
-    ``factory(site)`` returns an object with ``report(result, context)`` and a boolean
-    attribute ``acts``. A reporter that *acts* (deletes, transfers, invalidates) is called
-    only with ``--act``, only when the site is not set ``dry`` (``consistency status set``),
-    only when every safety gate passed and the run was not stopped; otherwise the run
-    records that it was skipped and why. ``result`` is a
-    :class:`~consistency_core.result.CheckResult`; ``context`` a
+    :param register: call once per reporter; ``factory(site: SiteConfig)`` returns a
+        :class:`~consistency_core.api.Reporter`: ``report(result, context)`` and a boolean
+        ``acts``.
+
+    A reporter that *acts* (deletes, transfers, invalidates) is called only with ``--act``,
+    only when the site is not set ``dry`` (``consistency status set``), only when every safety
+    gate passed and the run was not stopped; otherwise the run records that it was skipped
+    and why. ``result`` is a :class:`~consistency_core.result.CheckResult`; ``context`` a
     :class:`~consistency_core.result.ReportContext` (output directory, act flag).
 
     Confirmation over runs: an acting reporter's ``result.findings`` holds ONLY the findings
@@ -81,27 +94,45 @@ def register_reporters(register):
 
 
 @hookspec
-def check_started(site):
-    """A check of ``site`` (a SiteConfig) is about to start listing."""
+def check_started(site: SiteConfig) -> None:
+    """A check of ``site`` is about to start listing.
+
+    :param site: the resolved site configuration.
+    """
 
 
 @hookspec
-def directory_listed(site, lfn, listing, error):
-    """One directory finished: ``listing`` is the Listing or None, ``error`` the final
-    ListingError or None. Called from the engine's thread, often: keep it cheap."""
+def directory_listed(site: SiteConfig, lfn: str, listing: Listing | None,
+                     error: ListingError | None) -> None:
+    """One directory finished listing (after its retries).
+
+    :param site: the site being checked.
+    :param lfn: the directory's LFN.
+    :param listing: its :class:`~consistency_core.model.Listing`, or None if it failed.
+    :param error: the final :class:`~consistency_core.model.ListingError`, or None.
+
+    Called from the engine's thread, once per directory: keep it cheap.
+    """
 
 
 @hookspec
-def check_finished(site, result):
-    """A check ended (completed, interrupted or failed); ``result`` is the CheckResult."""
+def check_finished(site: SiteConfig, result: CheckResult) -> None:
+    """A check ended (completed, interrupted or failed).
+
+    :param site: the site that was checked.
+    :param result: the :class:`~consistency_core.result.CheckResult`.
+    """
 
 
 @hookspec
-def register_commands(cli):
+def register_commands(cli: click.Group) -> None:
     """Add subcommands to the ``consistency`` command line: ``cli.add_command(command)``.
 
-    ``cli`` is the top-level :class:`click.Group`; called once, after every built-in command
-    is defined. A plugin must not reuse a built-in command's name. Raise
+    :param cli: the top-level :class:`click.Group`; called once, after every built-in command
+        is defined.
+
+    Reusing an existing command's name is an error naming the plugin; ``consistency plugins``
+    lists the commands each plugin added. Raise
     :class:`~consistency_core.model.ConsistencyError` inside a command for a one-line error
     with its exit code, like the built-in commands.
     """

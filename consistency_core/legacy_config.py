@@ -22,7 +22,8 @@ def looks_legacy(parsed: dict) -> bool:
     return bool(LEGACY_KEYS & set(parsed))
 
 
-def convert(parsed: dict) -> dict:
+def convert(parsed: dict, path: str = "") -> dict:
+    at = f"{path}: " if path else ""
     defaults = {ours: parsed[theirs] for theirs, ours in _DEFAULTS.items() if theirs in parsed}
     defaults.setdefault("inventory", "dynamo")
     defaults.setdefault("lister", "xrootd")
@@ -33,12 +34,12 @@ def convert(parsed: dict) -> dict:
     for key, value in (("AccessMethod", access), ("Redirectors", redirectors),
                        ("PathPrefix", prefixes)):
         if not isinstance(value, dict):
-            raise ConfigError(f"{key}: expected a map of site name to value, got {value!r}")
+            raise ConfigError(f"{at}{key}: expected a map of site name to value, got {value!r}")
     for name in {*access, *redirectors, *prefixes}:
         site: dict = {}
         method = str(access.get(name, "XRootD")).lower()
         if method not in _METHODS:
-            raise ConfigError(f"AccessMethod.{name}: unknown access method {access[name]!r} "
+            raise ConfigError(f"{at}AccessMethod.{name}: unknown access method {access[name]!r} "
                               f"(valid: XRootD, SRM)")
         site["lister"] = _METHODS[method]
         prefix = prefixes.get(name, "").rstrip("/")

@@ -5,9 +5,9 @@ never reads half a file.
 """
 from __future__ import annotations
 
+from .finding_classes import CLASSES
 from .output import atomic_writer
-
-STATUSES = ("completed", "gated", "interrupted", "failed")
+from .run_status import RunStatus
 
 
 def _label(value) -> str:
@@ -38,7 +38,7 @@ class _Family:
         return out
 
 
-def families(result, status: str) -> list[_Family]:
+def families(result, status: RunStatus) -> list[_Family]:
     site = result.site
     c = result.counts()
     w = result.walk
@@ -49,8 +49,8 @@ def families(result, status: str) -> list[_Family]:
         return fams[-1]
 
     f = fam("consistency_run_status", "1 for the status the last run ended with")
-    for s in STATUSES:
-        f.add(int(s == status), site=site, status=s)
+    for s in RunStatus:
+        f.add(int(s == status), site=site, status=s.value)
     fam("consistency_run_start_timestamp_seconds", "When the last run started").add(
         result.started, site=site)
     fam("consistency_run_end_timestamp_seconds", "When the last run ended").add(
@@ -66,11 +66,12 @@ def families(result, status: str) -> list[_Family]:
     fam("consistency_inventory_bytes", "Bytes the inventory places at the site").add(
         result.inventory_bytes, site=site)
     f = fam("consistency_findings", "Findings of the last run, by class")
-    for cls in ("missing", "orphan", "size_mismatch", "unlisted", "empty_dirs"):
-        f.add(c[cls], site=site, **{"class": cls})
+    for cls in CLASSES:
+        f.add(c[cls.name], site=site, **{"class": cls.name})
     f = fam("consistency_findings_bytes", "Bytes in the findings of the last run, by class")
-    for cls in ("missing", "orphan", "size_mismatch"):
-        f.add(c[f"{cls}_bytes"], site=site, **{"class": cls})
+    for cls in CLASSES:
+        if cls.sized:
+            f.add(c[f"{cls.name}_bytes"], site=site, **{"class": cls.name})
     f = fam("consistency_confirmed_findings", "Findings confirmed over runs (what acting uses)")
     for cls, rows in sorted(result.confirmed.items()):
         f.add(len(rows), site=site, **{"class": cls})
@@ -102,8 +103,8 @@ def write(path: str, result, status: str) -> None:
 def write_failed(path: str, site: str, started: float, finished: float) -> None:
     """The figures of a run that failed before it had a result."""
     f = _Family("consistency_run_status", "1 for the status the last run ended with")
-    for s in STATUSES:
-        f.add(int(s == "failed"), site=site, status=s)
+    for s in RunStatus:
+        f.add(int(s is RunStatus.FAILED), site=site, status=s.value)
     start = _Family("consistency_run_start_timestamp_seconds", "When the last run started")
     start.add(started, site=site)
     end = _Family("consistency_run_end_timestamp_seconds", "When the last run ended")

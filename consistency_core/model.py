@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import errno as _errno
 from typing import NamedTuple
 
 import attrs
@@ -15,6 +16,24 @@ class ErrorKind(str, enum.Enum):
     NOT_FOUND = "not_found"
     CONNECTION = "connection"
     OTHER = "other"
+
+    @classmethod
+    def from_errno(cls, code: int | None) -> "ErrorKind":
+        """The kind of an ``OSError.errno`` (or a client's errno-valued status): ENOENT is
+        NOT_FOUND, EACCES/EPERM PERMISSION, ETIMEDOUT TIMEOUT, a refused, reset or
+        unreachable connection CONNECTION, anything else OTHER."""
+        return _ERRNO_KINDS.get(code, cls.OTHER)
+
+
+_ERRNO_KINDS = {
+    _errno.ENOENT: ErrorKind.NOT_FOUND,
+    _errno.EACCES: ErrorKind.PERMISSION, _errno.EPERM: ErrorKind.PERMISSION,
+    _errno.ETIMEDOUT: ErrorKind.TIMEOUT,
+    **{code: ErrorKind.CONNECTION for code in (
+        _errno.ECONNREFUSED, _errno.ECONNRESET, _errno.ECONNABORTED, _errno.EHOSTUNREACH,
+        _errno.EHOSTDOWN, _errno.ENETUNREACH, _errno.ENETDOWN, _errno.ENETRESET,
+        _errno.ENOTCONN, _errno.ESTALE, _errno.EPIPE)},
+}
 
 
 class ListingError(Exception):

@@ -6,10 +6,8 @@ import json
 import os
 import tempfile
 
+from .finding_classes import CLASSES, CONFIRMABLE, rows_of
 from .model import ConsistencyError
-
-LISTS = ("missing", "orphan", "size_mismatch", "unlisted", "empty_dirs")
-CONFIRMED = ("missing", "orphan", "size_mismatch", "empty_dirs")
 
 
 @contextlib.contextmanager
@@ -48,27 +46,35 @@ def write_json(path: str, data) -> None:
 
 
 def result_paths(output: str, site: str) -> dict[str, str]:
-    paths = {name: os.path.join(output, f"{site}_{name}.txt") for name in LISTS}
+    paths = {cls.name: os.path.join(output, f"{site}_{cls.name}.txt") for cls in CLASSES}
     paths["changed"] = os.path.join(output, f"{site}_changed.txt")
-    for name in CONFIRMED:
-        paths[f"confirmed_{name}"] = os.path.join(output, f"{site}_confirmed_{name}.txt")
+    for cls in CONFIRMABLE:
+        paths[f"confirmed_{cls.name}"] = os.path.join(output, f"{site}_confirmed_{cls.name}.txt")
     paths["summary"] = os.path.join(output, f"{site}_summary.json")
     return paths
 
 
-def write_result(result, output: str) -> dict[str, str]:
-    """Write the five lists, the changed-during-check list and the summary; the summary
-    last, so it vouches for the lists."""
+def write_lists(result, output: str) -> dict[str, str]:
+    """Write one list per finding class, the changed-during-check list and the confirmed
+    lists; returns every path, the summary's included (see :func:`write_summary`)."""
     paths = result_paths(output, result.site)
-    findings = result.findings
-    write_lines(paths["missing"], (lfn for lfn, _ in findings.missing))
-    write_lines(paths["orphan"], (lfn for lfn, _ in findings.orphan))
-    write_lines(paths["size_mismatch"], (row[0] for row in findings.size_mismatch))
-    write_lines(paths["unlisted"], findings.unlisted)
-    write_lines(paths["empty_dirs"], findings.empty_dirs)
+    for cls in CLASSES:
+        write_lines(paths[cls.name], (cls.lfn(row) for row in rows_of(result.findings, cls)))
     write_lines(paths["changed"], result.changed)  # inventory entries that changed mid-check
-    for name in CONFIRMED:  # what acting reporters get (or would get in a dry run)
-        rows = result.confirmed.get(name, [])
-        write_lines(paths[f"confirmed_{name}"], (r if isinstance(r, str) else r[0] for r in rows))
-    write_json(paths["summary"], result.summary())
+    for cls in CONFIRMABLE:  # what acting reporters get (or would get in a dry run)
+        rows = result.confirmed.get(cls.name, [])
+        write_lines(paths[f"confirmed_{cls.name}"], (cls.lfn(row) for row in rows))
+    return paths
+
+
+def write_summary(result, output: str) -> str:
+    path = result_paths(output, result.site)["summary"]
+    write_json(path, result.summary())
+    return path
+
+
+def write_result(result, output: str) -> dict[str, str]:
+    """The lists, then the summary, so the summary vouches for the lists."""
+    paths = write_lists(result, output)
+    write_summary(result, output)
     return paths

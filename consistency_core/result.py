@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import attrs
 
+from . import finding_classes
 from .compare import Findings
 from .engine import WalkStats
+from .run_status import RunStatus
 
 
 @attrs.frozen
@@ -20,12 +22,14 @@ class ReportContext:
     gates: Gates
 
 
-@attrs.define
+@attrs.frozen
 class CheckResult:
-    """What ``check_site`` returns; ``summary()`` is what ``SITE_summary.json`` holds."""
+    """What ``check_site`` (and, complete with confirmation, reporters and the run id,
+    ``run_site``) returns; ``summary()`` is what ``SITE_summary.json`` holds. Frozen: each
+    phase of a run makes a new one with :func:`attrs.evolve`."""
 
     site: str
-    status: str  # completed, interrupted, failed
+    status: str  # RunStatus.COMPLETED or RunStatus.INTERRUPTED, as the check ended
     findings: Findings
     walk: WalkStats
     inventory_files: int
@@ -35,38 +39,68 @@ class CheckResult:
     finished: float
     timings: dict
     backends: dict
+    scope: dict = attrs.field(factory=dict)  # url, root, directories: what was checked
     changed: list[str] = attrs.field(factory=list)  # inventory entries that changed during the check
     reporters: dict = attrs.field(factory=dict)  # reporter name -> what happened
     output_files: dict = attrs.field(factory=dict)
     # Confirmation over runs (consistency_core.confirm): class -> the findings rows that are
-    # confirmed (missing, size_mismatch, orphan, empty_dirs). Acting reporters see only these.
+    # confirmed. Acting reporters see only these.
     confirmed: dict = attrs.field(factory=dict)
-    delta: dict = attrs.field(factory=dict)  # class -> {new, still, resolved} vs previous run
+    delta: dict = attrs.field(factory=dict)  # class -> {new, still, resolved} vs a comparable run
+    delta_against: int | None = None  # that run's id (None: no comparable complete run)
     run_id: int | None = None  # this run's id in the history, once recorded
     acting: bool = False  # --act given and honoured for the site (not in dry mode)
+    stopped_by: str = ""  # why an interrupted run stopped, when known (the site was halted)
 
     @property
     def completed(self) -> bool:
-        return self.status == "completed"
+        """The check saw the whole site (whatever the gates or reporters said)."""
+        return self.status == RunStatus.COMPLETED
+
+    @property
+    def failed_reporter(self) -> str | None:
+        return next((name for name, what in self.reporters.items()
+                     if what.startswith("failed")), None)
+
+    @property
+    def run_status(self) -> RunStatus:
+        """How the run ended, as the history records it."""
+        if self.failed_reporter:
+            return RunStatus.REPORTER_FAILED
+        if self.status == RunStatus.COMPLETED and not self.gates.passed:
+            return RunStatus.GATED
+        return RunStatus(self.status)
+
+    @property
+    def reason(self) -> str:
+        """Why the run ended as it did (empty for a clean completed run)."""
+        name = self.failed_reporter
+        if name:
+            return f"reporter {name} {self.reporters[name]}"
+        why = "; ".join(self.gates.reasons)
+        if self.status == RunStatus.INTERRUPTED and self.stopped_by:
+            why = f"{self.stopped_by}; {why}"
+        return why
 
     def counts(self) -> dict:
         f = self.findings
-        return {
-            "missing": len(f.missing), "missing_bytes": sum(s for _, s in f.missing),
-            "orphan": len(f.orphan), "orphan_bytes": sum(s for _, s in f.orphan),
-            "size_mismatch": len(f.size_mismatch),
-            "size_mismatch_bytes": sum(r for _, _i, r in f.size_mismatch),
-            "unlisted": len(f.unlisted), "empty_dirs": len(f.empty_dirs),
-            "orphan_protected": f.protected, "changed_during_check": len(self.changed),
-        }
+        out = {}
+        for cls in finding_classes.CLASSES:
+            out.update(cls.counts(finding_classes.rows_of(f, cls)))
+        out["orphan_protected"] = f.protected
+        out["changed_during_check"] = len(self.changed)
+        return out
 
     def summary(self) -> dict:
         w = self.walk
         return {
             "site": self.site,
-            "status": self.status,
+            "status": str(self.status),
+            "run_status": str(self.run_status),
+            "reason": self.reason,
             "started": self.started,
             "finished": self.finished,
+            "scope": self.scope,
             "counts": self.counts(),
             "inventory": {"files": self.inventory_files, "bytes": self.inventory_bytes},
             "listing": {"directories": w.dirs, "files": w.files, "bytes": w.bytes,
@@ -80,6 +114,7 @@ class CheckResult:
             "reporters": self.reporters,
             "confirmed": {cls: len(rows) for cls, rows in sorted(self.confirmed.items())},
             "delta": self.delta,
+            "delta_against": self.delta_against,
             "would_act": self.would_act(),
             "run_id": self.run_id,
         }
@@ -93,31 +128,25 @@ class CheckResult:
 
     def acting_view(self) -> "CheckResult":
         """This result as an acting reporter sees it: only confirmed findings."""
-        f = self.findings
-        c = self.confirmed
-        findings = attrs.evolve(
-            f, missing=list(c.get("missing", [])), orphan=list(c.get("orphan", [])),
-            size_mismatch=list(c.get("size_mismatch", [])),
-            empty_dirs=list(c.get("empty_dirs", [])))
-        return attrs.evolve(self, findings=findings)
+        confirmed = {cls.name: list(self.confirmed.get(cls.name, []))
+                     for cls in finding_classes.CONFIRMABLE}
+        return attrs.evolve(self, findings=attrs.evolve(self.findings, **confirmed))
+
+
+def scope_of(site) -> dict:
+    """What a run of ``site`` covers; runs are comparable only with the same scope."""
+    return {"url": site.url, "root": site.root, "directories": list(site.top_dirs)}
 
 
 def evaluate_gates(site, findings: Findings, inventory_files: int, listed_files: int,
                    status: str) -> Gates:
     reasons = []
-    if status != "completed":
+    if status != RunStatus.COMPLETED:
         reasons.append(f"the check did not complete ({status})")
-    n_missing = len(findings.missing)
-    if n_missing > site.max_missing:
-        reasons.append(f"missing {n_missing} > max_missing {site.max_missing}")
-    if inventory_files and n_missing > site.max_missing_fraction * inventory_files:
-        reasons.append(f"missing {n_missing} > max_missing_fraction "
-                       f"{site.max_missing_fraction:g} of {inventory_files} inventory files")
-    if len(findings.orphan) > site.max_orphan:
-        reasons.append(f"orphan {len(findings.orphan)} > max_orphan {site.max_orphan}")
-    if inventory_files and len(findings.orphan) > site.max_orphan_fraction * inventory_files:
-        reasons.append(f"orphan {len(findings.orphan)} > max_orphan_fraction "
-                       f"{site.max_orphan_fraction:g} of {inventory_files} inventory files")
+    for cls in finding_classes.CLASSES:
+        if cls.gate is not None:
+            reasons += _limits(site, cls.name, cls.gate,
+                               len(finding_classes.rows_of(findings, cls)), inventory_files)
     if not inventory_files and findings.orphan:
         reasons.append("the inventory is empty: every file would be an orphan")
     unlisted = [d for d in findings.unlisted if not any(p in d for p in site.ignore)]
@@ -126,3 +155,16 @@ def evaluate_gates(site, findings: Findings, inventory_files: int, listed_files:
     if listed_files == 0:
         reasons.append("the listing found no file")
     return Gates(passed=not reasons, reasons=tuple(reasons))
+
+
+def _limits(site, name: str, gate: str, n: int, inventory_files: int) -> list[str]:
+    """The absolute and fraction limits of ``gate`` (missing or orphan) against ``n``."""
+    most = getattr(site, f"max_{gate}")
+    fraction = getattr(site, f"max_{gate}_fraction")
+    reasons = []
+    if n > most:
+        reasons.append(f"{name} {n} > max_{gate} {most}")
+    if inventory_files and n > fraction * inventory_files:
+        reasons.append(f"{name} {n} > max_{gate}_fraction {fraction:g} of {inventory_files} "
+                       "inventory files")
+    return reasons

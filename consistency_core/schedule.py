@@ -66,7 +66,7 @@ class SiteStatus:
 
 def site_status(site, history: History) -> SiteStatus:
     state, mode = history.state(site.name)
-    who = locks.holder(locks.site_lock_file(site))
+    who = locks.site_holder(site, history)
     shown = "running" if who is not None and state == "ready" else state
     return SiteStatus(site.name, shown, mode, history.last_run(site.name),
                       history.last_run(site.name, complete=True), who)

@@ -1,6 +1,8 @@
 """The short human summary table printed at the end of a run."""
 from __future__ import annotations
 
+from .finding_classes import CLASSES
+
 
 def _bytes(n: int) -> str:
     for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
@@ -27,21 +29,21 @@ def render(result) -> str:
     errors = ", ".join(f"{k} {v}" for k, v in sorted(w.errors.items())) or "none"
     rows = [
         ("site", result.site),
-        ("status", result.status),
+        ("status", str(result.run_status)),
         ("listed", f"{w.dirs} directories, {w.files} files, {_bytes(w.bytes)}"),
         ("inventory", f"{result.inventory_files} files, {_bytes(result.inventory_bytes)}"),
-        ("missing", f"{c['missing']} ({_bytes(c['missing_bytes'])})"),
-        ("orphan", f"{c['orphan']} ({_bytes(c['orphan_bytes'])})"),
-        ("size mismatch", str(c["size_mismatch"])),
-        ("empty dirs", str(c["empty_dirs"])),
-        ("unlisted", str(c["unlisted"])),
+    ]
+    for cls in CLASSES:
+        n = str(c[cls.name])
+        rows.append((cls.label, f"{n} ({_bytes(c[cls.name + '_bytes'])})" if cls.sized else n))
+    if result.changed:
+        rows.append(("changed in check", str(len(result.changed))))
+    rows += [
         ("errors", errors),
         ("safety gates", "passed" if result.gates.passed else
          "BLOCKED: " + "; ".join(result.gates.reasons)),
         ("time", f"{result.timings.get('total', 0):.1f}s"),
     ]
-    if result.changed:
-        rows.insert(9, ("changed in check", str(len(result.changed))))
     rows += _confirmation_rows(result)
     for name, what in result.reporters.items():
         rows.append((f"reporter {name}", what))
@@ -56,13 +58,14 @@ def _confirmation_rows(result) -> list[tuple[str, str]]:
     and what acting reporters were (or, in a dry run, would be) given."""
     rows = []
     if result.delta:
-        parts = [f"{cls} +{d['new']} ={d['still']} -{d['resolved']}"
+        parts = [f"{cls} +{d['new']} ={d['still']} -{_resolved(d['resolved'])}"
                  for cls, d in result.delta.items() if any(d.values())]
-        rows.append(("vs previous run", ", ".join(parts) + " (new =still -resolved)"
-                     if parts else "no findings then or now"))
+        against = f"run {result.delta_against}" if result.delta_against else "none comparable"
+        rows.append(("vs previous run", (", ".join(parts) + " (new =still -resolved)"
+                     if parts else "no findings then or now") + f" [{against}]"))
     if result.confirmed:
         rows.append(("confirmed", ", ".join(f"{cls} {len(r)}" for cls, r in result.confirmed.items())))
-    if result.status == "completed":
+    if result.completed:
         would = result.would_act()
         what = ", ".join(f"{cls} {n}" for cls, n in would.items()) or "nothing confirmed"
         if not result.gates.passed:
@@ -72,3 +75,7 @@ def _confirmation_rows(result) -> list[tuple[str, str]]:
         else:
             rows.append(("acting", f"dry run, would queue: {what}"))
     return rows
+
+
+def _resolved(n: int | None) -> str:
+    return "?" if n is None else str(n)  # None: the run did not complete, resolved unknown

@@ -15,7 +15,7 @@ _unique = itertools.count(1)
 
 
 class Dir:
-    __slots__ = ("files", "subdirs", "mtime", "unlisted", "digest")
+    __slots__ = ("files", "subdirs", "mtime", "unlisted", "digest", "changed")
 
     def __init__(self, mtime: float | None = None):
         self.files: dict[str, int] = {}
@@ -23,6 +23,9 @@ class Dir:
         self.mtime = mtime
         self.unlisted = False
         self.digest = 0
+        # A subdirectory vanished after this directory was listed: its content changed
+        # during the walk, so ``mtime`` (seen before the change) says nothing about its age.
+        self.changed = False
 
     def walk(self, lfn: str):
         """Yield (lfn, dir) for this directory and everything below it, parents first."""
@@ -48,8 +51,12 @@ def size_of(value: int) -> int:
 class Tree:
     """A namespace rooted at ``/``; ``cutoff`` is the epoch time before which entries are old."""
 
-    def __init__(self, cutoff: float):
+    def __init__(self, cutoff: float, keep_mtimes: str | None = None):
         self.cutoff = cutoff
+        # File mtimes kept only below this prefix (the unmerged area, whose own age rule
+        # needs them); everywhere else the mtime is folded into the new flag.
+        self.keep_mtimes = keep_mtimes
+        self.mtimes: dict[str, float | None] = {}
         self.top = Dir()
         self._last_path: str | None = None
         self._last_dir: Dir | None = None
@@ -78,6 +85,8 @@ class Tree:
             self._last_path, self._last_dir = dirpath, node
         young = mtime is not None and mtime > self.cutoff
         node.files[name] = size << 1 | (new or young)
+        if self.keep_mtimes is not None and lfn.startswith(self.keep_mtimes):
+            self.mtimes[lfn] = mtime
 
     def set_listing(self, lfn: str, listing: Listing) -> list[str]:
         """Record the complete content of one remote directory; return its subdirectory LFNs."""
@@ -85,6 +94,8 @@ class Tree:
         cutoff = self.cutoff
         node.files = {f.name: f.size << 1 | (f.mtime is not None and f.mtime > cutoff)
                       for f in listing.files}
+        if self.keep_mtimes is not None and join(lfn, "").startswith(self.keep_mtimes):
+            self.mtimes.update((join(lfn, f.name), f.mtime) for f in listing.files)
         subs = []
         for d in listing.dirs:
             child = node.subdirs.get(d.name)
@@ -104,11 +115,13 @@ class Tree:
         node.unlisted = True
 
     def remove(self, lfn: str) -> None:
-        """Forget a directory that vanished between its parent's listing and its own."""
+        """Forget a directory that vanished between its parent's listing and its own; the
+        parent is marked ``changed``."""
         parent_path, _, name = lfn.rstrip("/").rpartition("/")
         parent = self.node(parent_path)
         if parent is not None:
             parent.subdirs.pop(name, None)
+            parent.changed = True
         self._last_path = self._last_dir = None
 
     # -- reading ----------------------------------------------------------------------

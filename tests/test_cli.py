@@ -5,7 +5,13 @@ import signal
 import subprocess
 import time
 
-from core_helpers import VENV_BIN, consistency, planted_site, results, write_config
+import pytest
+
+from consistency_core.testing.results import read_results
+from consistency_core.testing.runner import PROGRAM
+from consistency_core.testing.runner import run_cli as consistency
+from consistency_core.testing.sites import planted_config as write_config
+from consistency_core.testing.sites import planted_site
 
 
 def test_run_reports_exactly_the_planted_findings(tmp_path):
@@ -13,7 +19,7 @@ def test_run_reports_exactly_the_planted_findings(tmp_path):
     cfg = write_config(tmp_path / "c.toml", site, dump)
     out = tmp_path / "out"
     proc = consistency("run", "--site", "T2_TEST", "--config", cfg, "--output", out, check_rc=0)
-    assert results(out) == expected
+    assert read_results(out, "T2_TEST") == expected
     summary = json.loads((out / "T2_TEST_summary.json").read_text())
     assert summary["status"] == "completed"
     assert summary["counts"]["missing"] == 1 and summary["counts"]["orphan"] == 1
@@ -65,7 +71,7 @@ def test_diff_of_list_and_inventory_matches_run(tmp_path):
     out = tmp_path / "diffout"
     consistency("diff", dump, listing, "--output", out, "--site", "T2_TEST", "--config", cfg,
                 check_rc=0)
-    got = results(out)
+    got = read_results(out, "T2_TEST")
     assert got["missing"] == expected["missing"]
     assert got["orphan"] == expected["orphan"]
     assert got["size_mismatch"] == expected["size_mismatch"]
@@ -84,7 +90,7 @@ def test_diff_reads_compressed_dumps_and_honours_unlisted_marks(tmp_path):
     out = tmp_path / "out"
     consistency("diff", tmp_path / "inv.txt.gz", tmp_path / "lst.txt.bz2", "--output", out,
                 check_rc=0)
-    got = results(out, "diff")
+    got = read_results(out, "diff")
     assert got["missing"] == ["/store/c/z.root"]
     assert got["orphan"] == ["/store/c/orphan.root"]
     assert got["unlisted"] == ["/store/b"]
@@ -106,8 +112,8 @@ def test_config_errors_are_one_line_exit_2(tmp_path):
     site, dump, _ = planted_site(tmp_path)
     cfg = write_config(tmp_path / "c.toml", site, dump, thread=4)
     proc = consistency("run", "--site", "T2_TEST", "--config", cfg, check_rc=2)
-    assert str(cfg) in proc.stderr and "'thread'" in proc.stderr and "threads" in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stderr == (f"consistency: error: {cfg}: sites.T2_TEST: unknown key 'thread' "
+                           "(did you mean 'threads'?)\n")
 
     cfg = write_config(tmp_path / "c2.toml", site, dump, threads="many")
     proc = consistency("run", "--site", "T2_TEST", "--config", cfg, check_rc=2)
@@ -118,7 +124,8 @@ def test_config_errors_are_one_line_exit_2(tmp_path):
     assert "unknown site 'NOPE'" in proc.stderr and "T2_TEST" in proc.stderr
 
     proc = consistency("run", "--site", "T2_TEST", "--config", cfg, "--lister", "ftp", check_rc=2)
-    assert "unknown lister 'ftp'" in proc.stderr and "posix" in proc.stderr
+    assert "sites.T2_TEST.lister: unknown lister 'ftp' (installed: " in proc.stderr
+    assert "posix" in proc.stderr and "may be missing" in proc.stderr
 
     (tmp_path / "bad.toml").write_text("[sites.X\nlister=1")
     proc = consistency("config", "check", "--config", tmp_path / "bad.toml", check_rc=2)
@@ -146,7 +153,21 @@ def test_dynamo_consistency_json_config_is_understood(tmp_path):
     out = tmp_path / "out"
     consistency("run", "--site", "T2_TEST", "--config", cfg, "--inventory", "dump",
                 "--inventory-url", dump, "--output", out, check_rc=0)
-    assert results(out) == expected
+    assert read_results(out, "T2_TEST") == expected
+
+
+def test_dynamo_consistency_json_errors_name_the_file(tmp_path):
+    from consistency_core import ConfigError, load_config
+
+    cfg = tmp_path / "consistency_config.json"
+    cfg.write_text(json.dumps({"RootPath": "/store", "AccessMethod": {"T2_X": "ftp"}}))
+    with pytest.raises(ConfigError) as info:
+        load_config(str(cfg))
+    assert str(info.value) == (f"{cfg}: AccessMethod.T2_X: unknown access method 'ftp' "
+                               "(valid: XRootD, SRM)")
+    cfg.write_text(json.dumps({"RootPath": "/store", "NumThreads": "many"}))
+    with pytest.raises(ConfigError, match=r"defaults.threads: expected integer, got 'many'$"):
+        load_config(str(cfg))
 
 
 def test_unlisted_directory_for_real_permission_denied(tmp_path):
@@ -166,13 +187,13 @@ def test_unlisted_directory_for_real_permission_denied(tmp_path):
     os.chmod(locked, 0)
     try:
         proc = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                               str(VENV_BIN / "consistency"), "run", "--site", "T2_TEST",
+                               str(PROGRAM), "run", "--site", "T2_TEST",
                                "--config", str(cfg), "--output", str(out)],
                               capture_output=True, text=True, timeout=60, cwd=tmp_path)
     finally:
         os.chmod(locked, 0o755)
     assert proc.returncode == 0, proc.stderr
-    got = results(out)
+    got = read_results(out, "T2_TEST")
     assert got["unlisted"] == ["/store/mc/Camp/DS0/AODSIM"]
     assert got["missing"] == []  # lost.root is below the denied directory
     assert got["orphan"] == expected["orphan"]
@@ -192,7 +213,7 @@ def test_directory_nobody_may_list_is_unlisted_even_for_root(tmp_path):
         consistency("run", "--site", "T2_TEST", "--config", cfg, "--output", out, check_rc=0)
     finally:
         os.chmod(locked, 0o755)
-    got = results(out)
+    got = read_results(out, "T2_TEST")
     assert got["unlisted"] == ["/store/mc/Camp/DS0/AODSIM"]
     assert got["missing"] == [] and got["orphan"] == expected["orphan"]
     summary = json.loads((out / "T2_TEST_summary.json").read_text())

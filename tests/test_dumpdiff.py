@@ -11,6 +11,7 @@ from consistency_core import config, dumpdiff
 from consistency_core.check import diff_dumps
 from consistency_core.dumpfile import DumpError
 from consistency_core.testing import sitegen
+from consistency_core.testing.seeds import seeds
 
 NOW = time.time()
 OLD, YOUNG = int(NOW) - 30 * 86400, int(NOW)
@@ -25,8 +26,8 @@ def site(tmp_path, **raw):
 def both(tmp_path, inv, lst, **raw):
     """Run the diff both ways; return (fast, trees) results, asserting they agree."""
     s = site(tmp_path, **raw)
-    fast = diff_dumps(s, str(inv), str(lst), write=False)
-    trees = diff_dumps(s, str(inv), str(lst), write=False, trees=True)
+    fast = diff_dumps(s, str(inv), str(lst))
+    trees = diff_dumps(s, str(inv), str(lst), trees=True)
     assert fast.findings == trees.findings
     assert (fast.inventory_files, fast.inventory_bytes) == (trees.inventory_files,
                                                             trees.inventory_bytes)
@@ -44,7 +45,7 @@ def write(path, lines):
     return path
 
 
-@pytest.mark.parametrize("seed", [random.randrange(1 << 30) for _ in range(2)])
+@pytest.mark.parametrize("seed", seeds(2, "generated dumps"))
 def test_generated_dumps_give_the_planted_findings_on_the_fast_path(tmp_path, seed):
     inv, lst = tmp_path / "inv.txt", tmp_path / "lst.txt"
     exp = sitegen.generate_dumps(inv, lst, seed=seed, n_files=20000, now=NOW)
@@ -161,7 +162,7 @@ def test_malformed_lines_are_reported_by_file_and_line(tmp_path, bad):
     inv = write(tmp_path / "inv.txt", ["# head", "/a/c 1 5", bad])
     lst = write(tmp_path / "lst.txt", ["/a/c 1 5"])
     with pytest.raises(DumpError, match=r"inv.txt:3: malformed line"):
-        diff_dumps(site(tmp_path), str(inv), str(lst), write=False)
+        diff_dumps(site(tmp_path), str(inv), str(lst))
 
 
 def test_compressed_dumps(tmp_path):

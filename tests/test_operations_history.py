@@ -1,24 +1,23 @@
 """Run history and confirmation over runs, on generated sites, through the real CLI and
-check_site, on SQLite and on a real MariaDB."""
+run_site, on SQLite and on a real MariaDB."""
 import json
 import os
-import random
 import sqlite3
 import threading
 
 import pytest
 
 from consistency_core import config as config_mod
-from consistency_core.check import check_site
+from consistency_core import run_site
 from consistency_core.history import History
 from consistency_core.testing import sitegen
 
-from operations_helpers import cli, generated_config
+from consistency_core.testing.backends import run_cli as cli
+from consistency_core.testing.sites import generated_config
 
 
 @pytest.fixture
-def gen_site(tmp_path):
-    seed = random.randrange(1 << 30)
+def gen_site(tmp_path, seed):
     site_dir, dump = tmp_path / "site", tmp_path / "inventory.txt"
     expected = sitegen.generate(site_dir, dump, seed=seed, n_files=400, n_missing=6,
                                 n_orphan=5, n_size_mismatch=2, n_empty=2)
@@ -83,14 +82,17 @@ def site_cfg(gen_site, tmp_path, **keys):
     raw = {"lister": "posix", "url": str(site_dir), "inventory": "dump",
            "inventory_url": str(dump), "ignore": list(expected.ignore),
            "output": str(tmp_path / "results"), "state_dir": str(tmp_path / "state"),
-           "max_missing_fraction": 0.5, "max_orphan_fraction": 0.5}
+           "max_missing_fraction": 0.5, "max_orphan_fraction": 0.5,
+           "history_url": f"sqlite:///{tmp_path}/h.sqlite"}
     raw.update(keys)
     return config_mod.build_site("GEN", raw, "(test)")
 
 
 def check(cfg, history, act=True):
+    """One run through run_site, recorded in ``history`` (the site's history_url)."""
+    assert history.url == cfg.history_url
     queue = QueueReporter()
-    result = check_site(cfg, act=act, reporters={"queue": queue}, history=history)
+    result = run_site(cfg, act=act, reporters={"queue": queue})
     return result, queue.given
 
 
@@ -124,7 +126,7 @@ def test_orphans_need_runs_over_days_and_failed_or_interrupted_runs_do_not_count
     backdate(history, first.run_id, 8)
     stopped = threading.Event()
     stopped.set()
-    interrupted = check_site(cfg, stop=stopped, history=history)
+    interrupted = run_site(cfg, stop=stopped, reporters={})
     assert history.run(interrupted.run_id).status == "interrupted"
     assert interrupted.confirmed["orphan"] == []
     history.record_failed("GEN", interrupted.started + 1, interrupted.started + 2, "boom")

@@ -7,11 +7,13 @@ import pytest
 
 from consistency_core import plugins
 from consistency_core.backends.posix import PosixLister
-from consistency_core.check import check_site, merge_snapshots
+from consistency_core import run_site
+from consistency_core.check import merge_snapshots
 from consistency_core.hookspecs import hookimpl
 from consistency_core.tree import Tree
 
-from operations_helpers import site_config, small_site
+from consistency_core.testing.sites import small_site
+from consistency_core.testing.sites import small_site_config as site_config
 
 
 class SlowPosix(PosixLister):
@@ -52,8 +54,9 @@ def edited(tmp_path):
 
 def run(site, race_free, tmp_path):
     cfg = site_config("RACE", site, race_free=race_free, threads=1,
-                      output=str(tmp_path / "out"), ignore_age_days=0)
-    return check_site(cfg, lister=SlowPosix(cfg))
+                      output=str(tmp_path / "out"), ignore_age_days=0,
+                      state_dir=str(tmp_path / "state"))
+    return run_site(cfg, lister=SlowPosix(cfg))
 
 
 def test_edit_during_listing_gives_no_false_findings(edited, tmp_path):
@@ -98,7 +101,7 @@ def test_merge_snapshots_rules():
                      "/s/a/both_new": (15, True)}
 
 
-def test_cli_run_on_a_generated_site_edited_during_the_listing(tmp_path):
+def test_cli_run_on_a_generated_site_edited_during_the_listing(tmp_path, seed):
     """The real command line lists a generated site slowly while transfers arrive and
     deletions happen (storage and dump edited together, in random directories): the result
     is exactly the planted findings, and every edited entry is 'changed during the check'."""
@@ -108,9 +111,10 @@ def test_cli_run_on_a_generated_site_edited_during_the_listing(tmp_path):
     from consistency_core import dumpfile, locks
     from consistency_core.testing import sitegen
 
-    from operations_helpers import cli_background, generated_config
+    from consistency_core.testing.backends import start_process as cli_background
+    from consistency_core.testing.sites import generated_config
 
-    rng = random.Random()
+    rng = random.Random(seed)
     site_dir, dump = tmp_path / "site", tmp_path / "inventory.txt"
     expected = sitegen.generate(site_dir, dump, seed=rng.randrange(1 << 30), n_files=300,
                                 n_missing=4, n_orphan=3, n_size_mismatch=1, n_empty=1)

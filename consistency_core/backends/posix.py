@@ -9,14 +9,6 @@ from .. import names
 from ..hookspecs import hookimpl
 from ..model import ConsistencyError, DirEntry, ErrorKind, FileEntry, Listing, ListingError
 
-_KINDS = {
-    errno.EACCES: ErrorKind.PERMISSION, errno.EPERM: ErrorKind.PERMISSION,
-    errno.ENOENT: ErrorKind.NOT_FOUND, errno.ETIMEDOUT: ErrorKind.TIMEOUT,
-    errno.ENOTCONN: ErrorKind.CONNECTION, errno.ESTALE: ErrorKind.CONNECTION,
-    errno.EHOSTDOWN: ErrorKind.CONNECTION, errno.ECONNREFUSED: ErrorKind.CONNECTION,
-}
-
-
 class PosixLister:
     def __init__(self, site):
         self.base = site.url.removeprefix("file://").rstrip("/")
@@ -43,7 +35,7 @@ class PosixLister:
                     elif stat.S_ISREG(st.st_mode):
                         files.append(FileEntry(entry.name, st.st_size, st.st_mtime))
         except OSError as exc:
-            kind = _KINDS.get(exc.errno, ErrorKind.OTHER)
+            kind = ErrorKind.from_errno(exc.errno)
             where = names.shown(self.path(lfn))
             raise ListingError(kind, f"{where}: {exc.strerror or exc}") from None
         return names.check_listing(self.path(lfn), Listing(files, dirs))

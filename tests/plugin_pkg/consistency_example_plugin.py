@@ -1,16 +1,30 @@
-"""A third party's backend: the ``example`` lister (a local tree, listed slowly on request)
-and lifecycle hooks that leave a trace, to show a plugin works without any core change."""
+"""A third party's backend: the ``example`` lister (a local tree, listed slowly on request),
+lifecycle hooks that leave a trace and a command, to show a plugin works without any core
+change. It imports only ``consistency_core.api``, the plugin contract."""
 import json
 import os
 import time
 
-from consistency_core import DirEntry, ErrorKind, FileEntry, Listing, ListingError, hookimpl
+import attrs
+import click
+
+from consistency_core.api import (NUMBER, DirEntry, ErrorKind, FileEntry, Listing,
+                                  ListingError, hookimpl, key)
+
+MAX_THREADS = 64
+
+
+@attrs.frozen
+class ExampleOptions:
+    example_delay: float = key(0.0, "seconds to wait before each directory listing",
+                               type=NUMBER, at_least=0)
+    example_trace: str = key("", "file the lifecycle hooks append to")
 
 
 class ExampleLister:
     def __init__(self, site):
         self.base = site.url
-        self.delay = site.option("example_delay", 0.0)
+        self.delay = site.settings(ExampleOptions).example_delay
 
     def list_dir(self, lfn, timeout):
         time.sleep(self.delay)
@@ -33,14 +47,22 @@ class ExampleLister:
 
 @hookimpl
 def register_listers(register):
-    register("example", ExampleLister, options={
-        "example_delay": ((int, float), "seconds to wait before each directory listing"),
-        "example_trace": (str, "file the lifecycle hooks append to"),
-    })
+    register("example", ExampleLister, options=ExampleOptions, max_threads=MAX_THREADS)
+
+
+@click.command(name="example-hello")
+def hello():
+    """Say hello (a command added by a plugin)."""
+    click.echo("hello from the example plugin")
+
+
+@hookimpl
+def register_commands(cli):
+    cli.add_command(hello)
 
 
 def _trace(site, record):
-    path = site.option("example_trace")
+    path = site.settings(ExampleOptions).example_trace
     if path:
         with open(path, "a") as fh:
             fh.write(json.dumps(record) + "\n")

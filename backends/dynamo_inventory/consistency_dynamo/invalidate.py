@@ -96,7 +96,7 @@ def invalidate(site_cfg, output: str | None = None, connection=None) -> dict | N
 @click.option("--output", help="Directory holding the site's results (default from config).")
 def invalidate_command(site, config_path, output):
     """Record the site's confirmed missing files in Dynamo's local_invalidations."""
-    from consistency_core.cli import load_site
+    from consistency_core.config import load_site
 
     site_cfg = load_site(config_path, site, output=output)
     counts = invalidate(site_cfg, output)

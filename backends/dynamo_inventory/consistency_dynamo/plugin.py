@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from consistency_core import hookimpl
 
-from .settings import OPTIONS
+from .settings import DynamoOptions
 
 
 def _inventory(site):
@@ -21,12 +21,12 @@ def _reporter(site):
 
 @hookimpl
 def register_inventories(register):
-    register("dynamo", _inventory, options=OPTIONS)
+    register("dynamo", _inventory, options=DynamoOptions)
 
 
 @hookimpl
 def register_reporters(register):
-    register("dynamo", _reporter, options=OPTIONS)
+    register("dynamo", _reporter, options=DynamoOptions)
 
 
 @hookimpl

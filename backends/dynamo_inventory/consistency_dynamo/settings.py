@@ -7,34 +7,39 @@ from typing import Callable
 import attrs
 
 from consistency_core import ConfigError
+from consistency_core.api import NUMBER, key
 
 from .lfn import cms_dataset
 
 QUEUES = ("subscriptions", "registry")
 
-# key: (type, help) as the core's register(..., options=) wants them
-OPTIONS = {
-    "dynamo_url": (str, "Dynamo database mysql://user@host:port/db (default: inventory_url); "
-                        "never with a password"),
-    "dynamo_mycnf": (str, "my.cnf file with the database connection (and password)"),
-    "dynamo_mycnf_group": (str, "group of dynamo_mycnf to read (default: client)"),
-    "dynamo_password_env": (str, "environment variable holding the database password "
-                                 "(default: DYNAMO_DB_PASSWORD)"),
-    "dynamo_site": (str, "the site's name in Dynamo's sites table (default: the site name)"),
-    "dynamo_protect_dataset_replicas": (bool, "an orphan whose dataset has a replica at the site "
-                                              "is not reported (default: true)"),
-    "dynamo_protect_ignored": (bool, "an orphan whose dataset has status IGNORED is not "
-                                     "reported (default: true)"),
-    "dynamo_protect_subscriptions": (bool, "an orphan with a transfer to the site in flight is "
-                                           "not reported (default: true)"),
-    "dynamo_dataset_from_lfn": (str, "module:function deriving an orphan's dataset from its LFN "
-                                     "(default: the CMS convention)"),
-    "dynamo_queue": (str, "where repairs are queued: subscriptions (file_subscriptions) or "
-                          "registry (deletion_queue/transfer_queue); default subscriptions"),
-    "dynamo_batch_size": (int, "rows written per transaction (default: 500)"),
-    "dynamo_reconnect_seconds": ((int, float), "how long a lost database connection is retried "
-                                               "before the run fails (default: 60)"),
-}
+@attrs.frozen
+class DynamoOptions:
+    """The Dynamo inventory's and reporter's site-config keys (type, default, range, help)."""
+
+    dynamo_url: str = key("", "Dynamo database mysql://user@host:port/db (default: "
+                          "inventory_url); never with a password")
+    dynamo_mycnf: str = key("", "my.cnf file with the database connection (and password)")
+    dynamo_mycnf_group: str = key("client", "group of dynamo_mycnf to read")
+    dynamo_password_env: str = key("DYNAMO_DB_PASSWORD",
+                                   "environment variable holding the database password")
+    dynamo_site: str = key(None, "the site's name in Dynamo's sites table (default: the site "
+                           "name)")
+    dynamo_protect_dataset_replicas: bool = key(
+        True, "an orphan whose dataset has a replica at the site is not reported", type=bool)
+    dynamo_protect_ignored: bool = key(
+        True, "an orphan whose dataset has status IGNORED is not reported", type=bool)
+    dynamo_protect_subscriptions: bool = key(
+        True, "an orphan with a transfer to the site in flight is not reported", type=bool)
+    dynamo_dataset_from_lfn: str = key("", "module:function deriving an orphan's dataset from "
+                                       "its LFN (default: the CMS convention)")
+    dynamo_queue: str = key("subscriptions", "where repairs are queued: subscriptions "
+                            "(file_subscriptions) or registry (deletion_queue/transfer_queue)",
+                            choices=QUEUES)
+    dynamo_batch_size: int = key(500, "rows written per transaction", type=int, at_least=1)
+    dynamo_reconnect_seconds: float = key(
+        60.0, "how long a lost database connection is retried before the run fails",
+        type=NUMBER, at_least=0)
 
 
 @attrs.frozen
@@ -57,29 +62,20 @@ class Settings:
     @classmethod
     def from_site(cls, site) -> "Settings":
         where = f"{site.source or '(command line)'}: sites.{site.name}"
-        opt = site.option
-        queue = opt("dynamo_queue", "subscriptions")
-        if queue not in QUEUES:
-            raise ConfigError(f"{where}.dynamo_queue: expected one of {', '.join(QUEUES)}, "
-                              f"got {queue!r}")
-        batch = opt("dynamo_batch_size", 500)
-        if batch < 1:
-            raise ConfigError(f"{where}.dynamo_batch_size: must be at least 1, got {batch!r}")
-        reconnect = float(opt("dynamo_reconnect_seconds", 60.0))
-        if reconnect < 0:
-            raise ConfigError(f"{where}.dynamo_reconnect_seconds: must not be negative")
-        url = opt("dynamo_url") or (site.inventory_url if site.inventory == "dynamo" else "")
+        opts = site.settings(DynamoOptions)
+        url = opts.dynamo_url or (site.inventory_url if site.inventory == "dynamo" else "")
         return cls(
-            url=url, url_key="dynamo_url" if opt("dynamo_url") else "inventory_url",
-            mycnf=opt("dynamo_mycnf", ""), mycnf_group=opt("dynamo_mycnf_group", "client"),
-            password_env=opt("dynamo_password_env", "DYNAMO_DB_PASSWORD"),
-            dynamo_site=opt("dynamo_site", site.name),
-            protect_dataset_replicas=opt("dynamo_protect_dataset_replicas", True),
-            protect_ignored=opt("dynamo_protect_ignored", True),
-            protect_subscriptions=opt("dynamo_protect_subscriptions", True),
-            dataset_from_lfn=load_callable(opt("dynamo_dataset_from_lfn", ""),
+            url=url, url_key="dynamo_url" if opts.dynamo_url else "inventory_url",
+            mycnf=opts.dynamo_mycnf, mycnf_group=opts.dynamo_mycnf_group,
+            password_env=opts.dynamo_password_env,
+            dynamo_site=opts.dynamo_site or site.name,
+            protect_dataset_replicas=opts.dynamo_protect_dataset_replicas,
+            protect_ignored=opts.dynamo_protect_ignored,
+            protect_subscriptions=opts.dynamo_protect_subscriptions,
+            dataset_from_lfn=load_callable(opts.dynamo_dataset_from_lfn,
                                            f"{where}.dynamo_dataset_from_lfn"),
-            queue=queue, batch_size=batch, reconnect_seconds=reconnect, where=where)
+            queue=opts.dynamo_queue, batch_size=opts.dynamo_batch_size,
+            reconnect_seconds=float(opts.dynamo_reconnect_seconds), where=where)
 
 
 def load_callable(spec: str, where: str) -> Callable[[str], str | None]:

@@ -4,24 +4,61 @@ from __future__ import annotations
 
 import pytest
 
-from consistency_core import ConfigError, check_site, load_config
+import time
+
+from consistency_core import ConfigError, ConsistencyError, load_config, run_site
+from consistency_core.history import History, location
 from consistency_dynamo import DynamoInventory, DynamoReporter, cms_dataset
 from dynamo_helpers import (SITE, build_world, expected_rows, result_lists,
                             run_cli, table_rows, write_config)
+
+
+def embedded_run(site, conn, **kw):
+    """What a Dynamo executable calls (the README's example)."""
+    return run_site(site, inventory=DynamoInventory(site, connection=conn),
+                    reporters={"dynamo": DynamoReporter(site, connection=conn)}, **kw)
 
 
 def test_embedding_with_an_existing_connection(tmp_path, mariadb_server):
     world = build_world(tmp_path, mariadb_server)
     site = load_config(str(world.config)).site(SITE)
     conn = mariadb_server.connect()
-    result = check_site(site, inventory=DynamoInventory(site, connection=conn),
-                        reporters={"dynamo": DynamoReporter(site, connection=conn)}, act=True)
+    result = embedded_run(site, conn, act=True)
     assert result.completed and result.gates.passed
     assert sorted(lfn for lfn, _ in result.findings.missing) == world.missing
     assert sorted(lfn for lfn, _ in result.findings.orphan) == world.orphan
     assert result.reporters["dynamo"] == "ran"
     assert conn.open  # the caller's connection is left open
     assert table_rows(conn) == expected_rows(world, "subscriptions")
+    history = History(location(site))
+    assert [(r.id, r.status, r.acted) for r in history.runs(SITE)] == [(1, "completed", True)]
+    history.close()
+
+
+def test_embedding_confirms_over_runs_and_honours_the_site_state(tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server, extra={
+        "confirm_missing_runs": 2, "confirm_orphan_runs": 2})
+    site = load_config(str(world.config)).site(SITE)
+    conn = mariadb_server.connect()
+    history = History(location(site))
+    history.set_state(SITE, time.time(), mode="dry")
+    dry = embedded_run(site, conn, act=True)
+    assert not dry.acting and dry.reporters["dynamo"] == "skipped: acting needs --act"
+    assert table_rows(conn) == world.seeded
+    history.set_state(SITE, time.time(), mode="act")
+    for state in ("halted", "disabled"):
+        history.set_state(SITE, time.time(), state=state)
+        with pytest.raises(ConsistencyError, match=f"{SITE} is {state}"):
+            embedded_run(site, conn, act=True)
+    history.set_state(SITE, time.time(), state="ready")
+    # the dry run saw the findings once; this run sees them twice: confirmed, queued
+    result = embedded_run(site, conn, act=True)
+    assert result.confirmed["missing"] == result.findings.missing
+    assert table_rows(conn) == expected_rows(world, "subscriptions")
+    assert [(r.status, r.acted) for r in history.runs(SITE)] == \
+        [("completed", True), ("completed", False)]
+    history.close()
+    assert conn.open
 
 
 def test_cms_dataset_convention():

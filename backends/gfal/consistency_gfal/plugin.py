@@ -4,9 +4,9 @@ from __future__ import annotations
 from consistency_core import hookimpl
 
 from .lister import GfalLister
-from .settings import OPTIONS
+from .settings import GfalOptions
 
 
 @hookimpl
 def register_listers(register):
-    register("gfal", GfalLister, options=OPTIONS)
+    register("gfal", GfalLister, options=GfalOptions)

@@ -12,23 +12,28 @@ import os
 import attrs
 
 from consistency_core import ConfigError, ConsistencyError
+from consistency_core.api import NUMBER, key
 
 DEFAULT_RENEW = 100
 DEFAULT_HEDGE_AFTER = 1.0
 
-OPTIONS = {
-    "gfal_x509_proxy": (str, "gfal: X.509 proxy file, passed as gfal2's X509:CERT and X509:KEY"),
-    "gfal_token_file": (str, "gfal: file holding a bearer token, set as gfal2's BEARER credential "
-                             "(re-read whenever a context is renewed)"),
-    "gfal_options": (list, "gfal: extra gfal2 options, each 'GROUP:KEY=VALUE' "
-                           "(e.g. 'HTTP PLUGIN:INSECURE=true')"),
-    "gfal_hedge_after": ((int, float), f"gfal: seconds after which a root:// listing is tried "
-                                       f"a second time, first answer wins (default "
-                                       f"{DEFAULT_HEDGE_AFTER:g}; 0: never)"),
-    "gfal_context_renew": (int, f"gfal: directories listed by one gfal2 context before it is "
-                                f"replaced (default {DEFAULT_RENEW}; a long-lived http context "
-                                f"gets slower with every URL)"),
-}
+@attrs.frozen
+class GfalOptions:
+    """The gfal lister's site-config keys (type, default, range, help)."""
+
+    gfal_x509_proxy: str = key("", "gfal: X.509 proxy file, passed as gfal2's X509:CERT and "
+                               "X509:KEY")
+    gfal_token_file: str = key("", "gfal: file holding a bearer token, set as gfal2's BEARER "
+                               "credential (re-read whenever a context is renewed)")
+    gfal_options: tuple[str, ...] = key(
+        [], "gfal: extra gfal2 options, each 'GROUP:KEY=VALUE' (e.g. 'HTTP PLUGIN:INSECURE=true')",
+        type=list)
+    gfal_hedge_after: float = key(
+        DEFAULT_HEDGE_AFTER, "gfal: seconds after which a root:// listing is tried a second "
+        "time, first answer wins (0: never)", type=NUMBER, at_least=0)
+    gfal_context_renew: int = key(
+        DEFAULT_RENEW, "gfal: directories listed by one gfal2 context before it is replaced "
+        "(a long-lived http context gets slower with every URL)", type=int, at_least=1)
 
 
 @attrs.frozen
@@ -43,16 +48,11 @@ class GfalSettings:
     @classmethod
     def from_site(cls, site) -> "GfalSettings":
         where = f"{site.source}: sites.{site.name}"
-        renew = site.option("gfal_context_renew", DEFAULT_RENEW)
-        if renew < 1:
-            raise ConfigError(f"{where}.gfal_context_renew: must be at least 1, got {renew!r}")
-        hedge = site.option("gfal_hedge_after", DEFAULT_HEDGE_AFTER)
-        if hedge < 0:
-            raise ConfigError(f"{where}.gfal_hedge_after: must not be negative, got {hedge!r}")
-        extra = tuple(_parse_option(text, where) for text in site.option("gfal_options", []))
-        return cls(where=where, x509_proxy=site.option("gfal_x509_proxy", ""),
-                   token_file=site.option("gfal_token_file", ""), extra=extra,
-                   renew_every=renew, hedge_after=float(hedge))
+        opts = site.settings(GfalOptions)
+        extra = tuple(_parse_option(text, where) for text in opts.gfal_options)
+        return cls(where=where, x509_proxy=opts.gfal_x509_proxy,
+                   token_file=opts.gfal_token_file, extra=extra,
+                   renew_every=opts.gfal_context_renew, hedge_after=float(opts.gfal_hedge_after))
 
     def check_files(self) -> None:
         """The credential files exist and are readable (before anything is listed)."""

@@ -41,6 +41,10 @@ BACKSTOP = 2
 
 
 class XrootdLister:
+    # Requests in flight cost no thread here (the engine's cap does not apply); XRootD
+    # stream ids are 16 bits per connection, so stay well below 65536.
+    max_threads = 32768
+
     def __init__(self, site):
         self.site = site
         self.where = f"{site.source}: sites.{site.name}"

@@ -1,19 +1,25 @@
 """Registers the ``xrootd`` lister and the site-config keys it understands."""
 from __future__ import annotations
 
-from consistency_core import hookimpl
+import attrs
+
+from consistency_core.api import hookimpl, key
 
 from .lister import RECOMMENDED_THREADS, XrootdLister
 
-OPTIONS = {
-    "doors": (list, "more root://host[:port][/prefix] URLs serving the same namespace as url; "
-                    "requests are spread over them and a failing door is demoted"),
-    "locate": (bool, "xrootd: discover the data servers behind the redirector in url with "
-                     "locate and list through them (they must all see the whole namespace)"),
-}
+
+@attrs.frozen
+class XrootdOptions:
+    doors: tuple[str, ...] = key(
+        [], "more root://host[:port][/prefix] URLs serving the same namespace as url; "
+        "requests are spread over them and a failing door is demoted", type=list)
+    locate: bool = key(False, "xrootd: discover the data servers behind the redirector in url "
+                       "with locate and list through them (they must all see the whole "
+                       "namespace)", type=bool)
 
 
 @hookimpl
 def register_listers(register):
     # Listing is latency-bound: requests in flight are everything (README, Benchmarks).
-    register("xrootd", XrootdLister, options=OPTIONS, defaults={"threads": RECOMMENDED_THREADS})
+    register("xrootd", XrootdLister, options=XrootdOptions,
+             defaults={"threads": RECOMMENDED_THREADS})

@@ -11,8 +11,9 @@ import html
 import os
 import time
 
-from .history import CLASSES
+from .finding_classes import CLASSES, CONFIRMABLE
 from .output import atomic_writer, write_lines
+from .run_status import RunStatus
 from .schedule import all_status
 from .summary import _bytes, age
 
@@ -54,12 +55,12 @@ def attention(status, now: float) -> str:
     last = status.last_run
     if last is None:
         return "warn"
-    if last.status in ("failed", "interrupted", "gated") and status.state != "running":
+    if last.status != RunStatus.COMPLETED and status.state != "running":
         return "bad"
     if status.last_complete is None or now - status.last_complete.finished > STALE_DAYS * 86400:
         return "bad"
     c = status.last_complete.counts
-    if any(c[k] for k in ("missing", "orphan", "unlisted", "size_mismatch", "empty_dirs")):
+    if any(c[cls.name] for cls in CLASSES):
         return "warn"
     return "ok"
 
@@ -71,8 +72,16 @@ def _count_cell(cls: str, n: int, size: int | None = None, hot: bool = False) ->
 
 
 OVERVIEW_HEADER = ("site", "state", "mode", "last run", "status", "age", "files listed",
-                   "listed size", "missing", "orphan", "size mismatch", "unlisted",
-                   "empty dirs", "confirmed missing", "confirmed orphan", "gates")
+                   "listed size", *(cls.label for cls in CLASSES),
+                   *(f"confirmed {cls.label}" for cls in CONFIRMABLE), "gates")
+
+
+def _class_cells(c: dict) -> list[str]:
+    cells = [_count_cell(cls.name, c[cls.name], c.get(f"{cls.name}_bytes"), hot=cls.hot)
+             for cls in CLASSES]
+    cells += [_count_cell(f"confirmed_{cls.name}", c[f"confirmed_{cls.name}"], hot=cls.hot)
+              for cls in CONFIRMABLE]
+    return cells
 
 
 def overview(statuses, now: float) -> str:
@@ -88,18 +97,13 @@ def overview(statuses, now: float) -> str:
                  f'<td class="status text">{_e(last.status if last else "-")}</td>',
                  f'<td class="age">{_e(age(now - last.finished) if last else "-")}</td>']
         if run is None:
-            cells += ['<td class="files" data-value="0">-</td>'] + ["<td>-</td>"] * 9
+            cells += ['<td class="files" data-value="0">-</td>']
+            cells += ["<td>-</td>"] * (len(OVERVIEW_HEADER) - len(cells) - 1)
         else:
             gates = "passed" if run.gates_passed else "blocked"
             cells += [f'<td class="files" data-value="{c["files_listed"]}">{c["files_listed"]}</td>',
                       f'<td class="bytes">{_e(_bytes(c["bytes_listed"]))}</td>',
-                      _count_cell("missing", c["missing"], c["missing_bytes"], hot=True),
-                      _count_cell("orphan", c["orphan"], c["orphan_bytes"]),
-                      _count_cell("size_mismatch", c["size_mismatch"], hot=True),
-                      _count_cell("unlisted", c["unlisted"]),
-                      _count_cell("empty_dirs", c["empty_dirs"]),
-                      _count_cell("confirmed_missing", c["confirmed_missing"], hot=True),
-                      _count_cell("confirmed_orphan", c["confirmed_orphan"]),
+                      *_class_cells(c),
                       f'<td class="gates text{"" if run.gates_passed else " hot"}">{gates}</td>']
         rows.append(f'<tr class="{attention(st, now)}" data-site="{_e(st.name)}">'
                     + "".join(cells) + "</tr>")
@@ -164,24 +168,24 @@ def site_page(st, runs, files: dict[str, int]) -> str:
     time_plot = plot(complete, [("listing_seconds", "listing time", "#555")],
                      "Listing time per complete run", " s")
     if st.last_complete:
-        links = "".join(f'<li><a href="{_e(st.name)}/{cls}.txt">{cls}</a> ({files[cls]})</li>'
-                        for cls in CLASSES)
+        links = "".join(f'<li><a href="{_e(st.name)}/{cls.name}.txt">{cls.name}</a> '
+                        f'({files[cls.name]})</li>' for cls in CLASSES)
         links += (f'<li><a href="{_e(st.name)}/confirmed.txt">confirmed</a> '
                   f'({files["confirmed"]})</li>')
         lists = (f"<h2>Findings of run {st.last_complete.id} "
                  f"({_e(_when(st.last_complete.started))})</h2><ul>{links}</ul>")
     else:
         lists = "<p>No complete run yet.</p>"
-    head = ("run", "started", "took", "status", "files listed", "missing", "orphan",
-            "size mismatch", "unlisted", "empty dirs", "changed", "confirmed missing",
-            "confirmed orphan", "listing time", "acted", "note")
+    head = ("run", "started", "took", "status", "files listed",
+            *(cls.label for cls in CLASSES), "changed",
+            *(f"confirmed {cls.label}" for cls in CONFIRMABLE), "listing time", "acted", "note")
     rows = []
     for r in runs[:HISTORY_ROWS]:
         c = r.counts
         rows.append("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in (
             r.id, _when(r.started), f"{r.finished - r.started:.0f} s", r.status,
-            c["files_listed"], c["missing"], c["orphan"], c["size_mismatch"], c["unlisted"],
-            c["empty_dirs"], c["changed"], c["confirmed_missing"], c["confirmed_orphan"],
+            c["files_listed"], *(c[cls.name] for cls in CLASSES), c["changed"],
+            *(c[f"confirmed_{cls.name}"] for cls in CONFIRMABLE),
             f"{r.listing_seconds:.1f} s", "yes" if r.acted else "no"))
             + f'<td class="text">{_e(r.message[:200])}</td></tr>')
     table = (f'<table id="runs"><thead><tr>{"".join(f"<th>{h}</th>" for h in head)}</tr></thead>'
@@ -207,14 +211,14 @@ def write_report(cfg, histories, output: str) -> str:
 
 
 def _write_lists(history, st, directory: str) -> dict[str, int]:
-    counts = {cls: 0 for cls in (*CLASSES, "confirmed")}
+    counts = {name: 0 for name in (*(cls.name for cls in CLASSES), "confirmed")}
     if st.last_complete is None:
         return counts
     rows = history.findings(st.last_complete.id)
     for cls in CLASSES:
-        lfns = [lfn for c, lfn, _s, _conf in rows if c == cls]
-        write_lines(os.path.join(directory, f"{cls}.txt"), lfns)
-        counts[cls] = len(lfns)
+        lfns = [lfn for c, lfn, _s, _conf in rows if c == cls.name]
+        write_lines(os.path.join(directory, f"{cls.name}.txt"), lfns)
+        counts[cls.name] = len(lfns)
     confirmed = [f"{c} {lfn}" for c, lfn, _s, conf in rows if conf]
     write_lines(os.path.join(directory, "confirmed.txt"), confirmed)
     counts["confirmed"] = len(confirmed)
