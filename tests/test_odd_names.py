@@ -20,7 +20,7 @@ def test_a_listing_dump_of_odd_names_reads_back_exactly(tmp_path):
     """``consistency list`` writes odd names; ``consistency diff`` of that dump against the
     inventory finds exactly the planted files (fast path and trees)."""
     from consistency_core.check import diff_dumps
-    from consistency_core.listing import list_site
+    from consistency_core.site_dump import list_site
 
     odd = odd_names.build(tmp_path)
     site = odd_names.site_for("posix", odd, None, tmp_path / "out")
@@ -36,7 +36,7 @@ def test_a_name_no_line_format_can_carry_makes_its_directory_unlisted(name, tmp_
     odd = odd_names.build(tmp_path)
     holder = odd_names.lfn(b"f0")
     (odd.root / "store/odd/f0").joinpath(name.decode()).write_bytes(b"x")
-    result = check_site(odd_names.site_for("posix", odd, None, tmp_path / "out"), write=False)
+    result = check_site(odd_names.site_for("posix", odd, None, tmp_path / "out"))
     assert result.findings.unlisted == [holder]
     assert [p for p, _s in result.findings.missing if p.startswith(holder + "/")] == []
     (failure,) = result.walk.failures

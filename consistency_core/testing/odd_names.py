@@ -137,7 +137,10 @@ def check_exactly(lister: str, odd: OddSite, server, output: Path) -> None:
     """Check the odd site with ``lister`` and assert: the planted findings exactly, nothing
     false, every name it cannot carry refused at once (one attempt, never a timeout) with
     its reason, and result files that read back as the same names."""
+    from consistency_core.output import write_result
+
     result = check_site(site_for(lister, odd, server, output))
+    write_result(result, str(output))
     want = expected(odd, lister)
     got = found(result)
     assert {k: (sorted(set(got[k]) - set(want[k])), sorted(set(want[k]) - set(got[k])))

@@ -48,8 +48,7 @@ def test_a_name_no_line_format_can_carry_over_file_urls(name, tmp_path):
     odd = odd_names.build(tmp_path)
     holder = odd_names.lfn(b"f1")
     (odd.root / "store/odd/f1").joinpath(name.decode()).write_bytes(b"x")
-    result = check_site(odd_names.site_for("gfal-file", odd, None, tmp_path / "out"),
-                        write=False)
+    result = check_site(odd_names.site_for("gfal-file", odd, None, tmp_path / "out"))
     assert holder in result.findings.unlisted
     assert [p for p, _s in result.findings.missing if p.startswith(holder + "/")] == []
     (failure,) = [f for f in result.walk.failures if f[0] == holder]

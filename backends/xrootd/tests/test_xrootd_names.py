@@ -29,7 +29,7 @@ def test_a_question_mark_is_never_a_vanished_directory(site_tmp, xrootd_server):
     raw = {"lister": "xrootd", "url": server.url, "inventory": "dump", "inventory_url": str(dump),
            "root": "/store", "threads": 4, "retries": 1, "retry_delay": 0.05, "timeout": 5,
            "max_missing_fraction": 1.0, "max_orphan_fraction": 1.0}
-    result = check_site(config.build_site("T2_Q", raw, "(test)"), write=False)
+    result = check_site(config.build_site("T2_Q", raw, "(test)"))
     assert result.findings.missing == [] and result.findings.orphan == []
     assert result.findings.unlisted == ["/store/a/q?x", "/store/b"]
     assert dict(result.walk.attempts_failed) == {ErrorKind.OTHER: 2}  # no timeout, no retry
