@@ -55,9 +55,17 @@ def main(verbose, quiet):
     """Storage consistency checks: list a site, compare it with the catalog, report."""
     if _plugin_error is not None:
         _fail(_plugin_error)
+    _names_as_bytes(sys.stdout)
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _names_as_bytes(stream) -> None:
+    """Print a name that is not UTF-8 as its bytes, as result files hold it (see names.py),
+    not as a UnicodeEncodeError in a strict UTF-8 locale."""
+    if hasattr(stream, "reconfigure"):
+        stream.reconfigure(errors="surrogateescape")
 
 
 def site_options(func=None, *, site_required: bool = True):
