@@ -89,10 +89,11 @@ def status_argv(argv: list[str]) -> list[str]:
 
 
 def _consistency(argv: list[str], env: dict | None = None) -> None:
-    from consistency_core.cli import main
+    from consistency_core import cli
 
     os.environ.update(env or {})
-    main(args=argv, prog_name="consistency")
+    cli._own_process = True  # a process of its own, like `consistency` (cli.console_main)
+    cli.main(args=argv, prog_name="consistency")
 
 
 def dynamo_consistency(argv: list[str] | None = None) -> None:
