@@ -80,9 +80,9 @@ def site_options(func=None, *, site_required: bool = True):
         click.option("--url", help="Site URL (overrides the config)."),
         click.option("--inventory", help="Inventory backend (overrides the config)."),
         click.option("--inventory-url", help="Inventory location (overrides the config)."),
-        click.option("--threads", type=click.IntRange(min=1), help="Concurrent listings."),
-        click.option("--timeout", type=click.FloatRange(min=0), help="Seconds per directory listing."),
-        click.option("--retries", type=click.IntRange(min=0), help="Retries per directory."),
+        click.option("--threads", type=int, help="Concurrent listings."),
+        click.option("--timeout", type=float, help="Seconds per directory listing."),
+        click.option("--retries", type=int, help="Retries per directory."),
     ]
     for option in reversed(options):
         func = option(func)

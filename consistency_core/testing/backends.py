@@ -2,7 +2,9 @@
 
 - lister ``slowposix``: the posix lister plus a delay per directory (site option
   ``slow_delay``), so a test can act on a check while it is listing;
-- reporter ``broken``: raises on every report, for what a failing reporter does to a run.
+- reporter ``broken``: raises on every report, for what a failing reporter does to a run;
+- :class:`QueueReporter`: an acting reporter object that keeps what it was given, for
+  ``run_site(..., reporters={"q": QueueReporter()})``.
 
 :func:`run_cli`, :func:`run_process` and :func:`start_process` here run the command line with
 them (``python -m consistency_core.testing.backends ARGS...`` in a child process).
@@ -29,6 +31,18 @@ class BrokenReporter:
 
     def report(self, result, context):
         raise RuntimeError("broken on purpose")
+
+
+class QueueReporter:
+    """An acting reporter that only records what it was given."""
+
+    acts = True
+
+    def __init__(self):
+        self.given = None
+
+    def report(self, result, context):
+        self.given = result.findings
 
 
 class BackendsForTests:
