@@ -1,0 +1,153 @@
+"""A signal while the Dynamo reporter queues: a real SIGTERM to a real `consistency run --act`
+against a real MariaDB. The run stops at the next transaction boundary, the history and the
+reporter's record say what was written, and a rerun queues the rest and nothing twice.
+
+Deterministic without sleeping: the test holds uncommitted rows for every transfer, so the
+reporter commits every deletion and then waits inside its first transfer transaction; the
+test sees that wait in InnoDB, sends SIGTERM, waits for the process to log it, and only then
+lets the transaction go on."""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+
+from dynamo_helpers import (PASSWORD_ENV, SITE, VENV_BIN, build_world, expected_rows, run_cli,
+                            table_rows)
+
+BATCH = 3
+WAIT = 120  # seconds: a bound on waiting for an event, never an assertion on speed
+
+
+def _lines(stream) -> queue.Queue:
+    lines: queue.Queue = queue.Queue()
+
+    def pump():
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def _wait_for_line(lines: queue.Queue, text: str, seen: list) -> None:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            continue
+        assert line is not None, "the run ended before logging " + text + ": " + "".join(seen)
+        seen.append(line)
+        if text in line:
+            return
+    raise AssertionError(f"no {text!r} in {''.join(seen)}")
+
+
+def _wait_for_lock_wait(conn, proc, lines: queue.Queue) -> None:
+    """Until the reporter's transaction waits on a row lock the test holds."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            proc.wait()
+            told = []
+            while (line := lines.get(timeout=WAIT)) is not None:
+                told.append(line)
+            raise AssertionError("the run ended before it waited on the held rows: "
+                                 + "".join(told))
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM information_schema.INNODB_TRX"
+                        " WHERE trx_state = 'LOCK WAIT'")
+            if cur.fetchone()[0]:
+                return
+        conn.commit()
+        time.sleep(0.05)  # polling a condition, not waiting for luck
+    raise AssertionError("the reporter never waited on the held transfer rows")
+
+
+def _history_runs(state_dir) -> list:
+    db = sqlite3.connect(state_dir / "history.sqlite")
+    try:
+        return db.execute("SELECT status, message FROM runs ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def test_sigterm_while_queueing_stops_at_a_transaction_and_the_rerun_completes(
+        tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server, queue="registry", seed=23, n_files=900,
+                        extra={"dynamo_batch_size": BATCH})
+    transfers = sorted(world.transfers.items())
+    assert len(world.deletions) > 2 * BATCH and len(transfers) > 2 * BATCH  # several batches
+
+    blocker = mariadb_server.connect()
+    blocker.begin()
+    with blocker.cursor() as cur:  # uncommitted: the reporter's FOR UPDATE waits on them
+        cur.executemany("INSERT INTO transfer_queue (reqid, file, site_from, site_to, status)"
+                        " VALUES (0, %s, %s, %s, 'new')",
+                        [(lfn, src, SITE) for lfn, src in transfers])
+    watcher = mariadb_server.connect()
+    env = {**os.environ, PASSWORD_ENV: mariadb_server.password}
+    proc = subprocess.Popen([str(VENV_BIN / "consistency"), "run", "--site", SITE, "--config",
+                             str(world.config), "--act"], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        stderr = _lines(proc.stderr)
+        _wait_for_lock_wait(watcher, proc, stderr)
+        proc.send_signal(signal.SIGTERM)
+        seen: list = []
+        _wait_for_line(stderr, "SIGTERM received", seen)  # the stop event is set
+        released = time.monotonic()
+        blocker.rollback()  # the transfer transaction in progress goes on and commits
+        proc.wait(timeout=WAIT)
+        print(f"exit {time.monotonic() - released:.3f}s after the held transaction was released")
+        rest = []
+        while (line := stderr.get(timeout=WAIT)) is not None:
+            rest.append(line)
+        stdout = proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        blocker.close()
+        watcher.close()
+    assert proc.returncode == 1, "".join(seen + rest)
+    assert "Traceback" not in "".join(seen + rest)
+
+    rows = table_rows(mariadb_server.connect())
+    assert sorted(f for f, _site, _s in rows["deletion_queue"]) == sorted(world.deletions)
+    queued = sorted(f for f, *_ in rows["transfer_queue"])
+    assert queued == sorted(lfn for lfn, _src in transfers[:BATCH])  # one transaction, whole
+
+    summary = json.loads((world.output / f"{SITE}_summary.json").read_text())
+    assert summary["run_status"] == "interrupted"
+    outcome = summary["reporters"]["dynamo"]
+    n_del = len(world.deletions)
+    assert outcome.startswith("stopped: ")
+    assert (f"deletions: {n_del} of {n_del} written in {-(-n_del // BATCH)} transactions"
+            in outcome), outcome
+    assert f"transfers: {BATCH} of {len(transfers)} written in 1 transactions" in outcome
+    assert "dynamo" in stdout and "stopped" in stdout
+    record = json.loads((world.output / f"{SITE}_dynamo.json").read_text())
+    assert record["status"] == "stopped"
+    assert record["transactions"] == {"deletions": -(-n_del // BATCH), "transfers": 1}
+    assert sorted(record["not_written"]["transfers"]) == sorted(
+        [list(t) for t in transfers[BATCH:]])
+    status, message = _history_runs(tmp_path / "state")[-1]
+    assert status == "interrupted" and "dynamo" in message
+
+    again = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
+    assert again.returncode == 0, again.stderr
+    assert table_rows(mariadb_server.connect()) == expected_rows(world, "registry")
+    record = json.loads((world.output / f"{SITE}_dynamo.json").read_text())
+    assert record["status"] == "complete"
+    assert record["written"]["transfers"] == {"queued": len(transfers) - BATCH, "requeued": 0,
+                                              "already": BATCH}
+    assert record["written"]["deletions"]["already"] == n_del
+    assert _history_runs(tmp_path / "state")[-1][0] == "completed"
