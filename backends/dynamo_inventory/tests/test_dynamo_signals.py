@@ -61,9 +61,10 @@ def _wait_for_lock_wait(conn, proc, lines: queue.Queue) -> None:
                 told.append(line)
             raise AssertionError("the run ended before it waited on the held rows: "
                                  + "".join(told))
-        with conn.cursor() as cur:
-            cur.execute("SELECT COUNT(*) FROM information_schema.INNODB_TRX"
-                        " WHERE trx_state = 'LOCK WAIT'")
+        with conn.cursor() as cur:  # its statement cannot end while the test holds the rows
+            cur.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST"
+                        " WHERE ID != CONNECTION_ID() AND INFO LIKE %s",
+                        ["SELECT file, site_from, status FROM transfer_queue%FOR UPDATE"])
             if cur.fetchone()[0]:
                 return
         conn.commit()
