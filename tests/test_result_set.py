@@ -13,7 +13,8 @@ import pytest
 
 from consistency_core.output import current_paths, result_names
 
-from operations_helpers import cli, small_site, write_config
+from consistency_core.testing.runner import run_process as cli
+from consistency_core.testing.sites import small_site, small_sites_config as write_config
 
 SITE = "T2_E"
 

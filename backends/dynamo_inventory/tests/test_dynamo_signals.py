@@ -9,16 +9,14 @@ lets the transaction go on."""
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 
-from dynamo_helpers import (PASSWORD_ENV, SITE, VENV_BIN, build_world, expected_rows, run_cli,
-                            table_rows)
+from consistency_core.testing.runner import start_process
+from dynamo_helpers import PASSWORD_ENV, SITE, build_world, expected_rows, run_cli, table_rows
 
 BATCH = 3
 WAIT = 120  # seconds: a bound on waiting for an event, never an assertion on speed
@@ -94,10 +92,8 @@ def test_sigterm_while_queueing_stops_at_a_transaction_and_the_rerun_completes(
                         " VALUES (0, %s, %s, %s, 'new')",
                         [(lfn, src, SITE) for lfn, src in transfers])
     watcher = mariadb_server.connect()
-    env = {**os.environ, PASSWORD_ENV: mariadb_server.password}
-    proc = subprocess.Popen([str(VENV_BIN / "consistency"), "run", "--site", SITE, "--config",
-                             str(world.config), "--act"], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_process("run", "--site", SITE, "--config", world.config, "--act",
+                         env={PASSWORD_ENV: mariadb_server.password})
     try:
         stderr = _lines(proc.stderr)
         _wait_for_lock_wait(watcher, proc, stderr)
