@@ -27,8 +27,16 @@ DIR_MODE = 0o750
 
 
 def make_dirs(directory: str) -> None:
-    """``os.makedirs`` with our mode (the umask may take more away, never add)."""
-    os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
+    """``os.makedirs`` with our mode for every directory it creates, not only the last
+    (the umask may take more away, never add)."""
+    parent = os.path.dirname(os.path.abspath(directory))
+    if not os.path.isdir(parent):
+        make_dirs(parent)
+    try:
+        os.mkdir(directory, DIR_MODE)
+    except FileExistsError:
+        if not os.path.isdir(directory):
+            raise
 
 
 @contextlib.contextmanager
