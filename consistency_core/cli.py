@@ -123,9 +123,8 @@ def run(site, pick, config_path, output, act, metrics, **flags):
             click.echo(render(exc.result))
             raise
     click.echo(render(result))
-    stopped = [f"{n} {what}" for n, what in result.reporters.items() if what.startswith("stopped")]
-    if stopped:
-        click.echo(f"{result.site}: {result.stopped_by}: {'; '.join(stopped)}")
+    if any(what.startswith("stopped") for what in result.reporters.values()):
+        click.echo(f"{result.site}: {result.stopped_by}")  # says what was written
     elif result.stopped_by:
         click.echo(f"{result.site}: {result.stopped_by} during the check: stopped, nothing acted")
     sys.exit(0 if result.completed else 1)

@@ -214,10 +214,11 @@ def _report(result: CheckResult, reporters: dict, stop: threading.Event,
         try:
             reporter.report(given, context)
         except ReporterStopped as exc:  # at a transaction boundary: what was written is said
-            outcome[name] = f"stopped: {' '.join(str(exc).split())}"
+            said = " ".join(str(exc).split())
+            outcome[name] = f"stopped: {said}"
             acted = acted or acts
             result = attrs.evolve(result, status=RunStatus.INTERRUPTED,
-                                  stopped_by=f"a signal while reporter {name} acted")
+                                  stopped_by=f"a signal while reporter {name} acted ({said})")
             break
         except Exception as exc:  # any reporter bug: recorded, named, exit 1
             log.debug("reporter %s failed", name, exc_info=True)

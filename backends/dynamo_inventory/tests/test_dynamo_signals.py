@@ -138,6 +138,7 @@ def test_sigterm_while_queueing_stops_at_a_transaction_and_the_rerun_completes(
         [list(t) for t in transfers[BATCH:]])
     status, message = _history_runs(tmp_path / "state")[-1]
     assert status == "interrupted" and "dynamo" in message
+    assert f"transfers: {BATCH} of {len(transfers)} written in 1 transactions" in message
 
     again = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
     assert again.returncode == 0, again.stderr
