@@ -1,4 +1,5 @@
-"""A signal while the Dynamo reporter queues: a real SIGTERM to a real `consistency run --act`
+"""A signal while the Dynamo reporter queues: a real SIGTERM or SIGINT to a real
+`consistency run --act`
 against a real MariaDB. The run stops at the next transaction boundary, the history and the
 reporter's record say what was written, and a rerun queues the rest and nothing twice.
 
@@ -8,12 +9,15 @@ test sees that wait in InnoDB, sends SIGTERM, waits for the process to log it, a
 lets the transaction go on."""
 from __future__ import annotations
 
+import collections
 import json
 import queue
 import signal
 import sqlite3
 import threading
 import time
+
+import pytest
 
 from consistency_core.testing.runner import start_process
 from dynamo_helpers import PASSWORD_ENV, SITE, build_world, expected_rows, run_cli, table_rows
@@ -48,7 +52,24 @@ def _wait_for_line(lines: queue.Queue, text: str, seen: list) -> None:
     raise AssertionError(f"no {text!r} in {''.join(seen)}")
 
 
-def _wait_for_lock_wait(conn, proc, lines: queue.Queue) -> None:
+# per queue generation: the rows the test holds (uncommitted) for every transfer, and the
+# statement of the reporter's first transfer transaction that must wait on them
+HOLD = {
+    "registry": ("INSERT INTO transfer_queue (reqid, file, site_from, site_to, status)"
+                 " VALUES (0, %s, %s, %s, 'new')",
+                 lambda world, lfn, src: (lfn, src, SITE)),
+    "subscriptions": ("INSERT INTO file_subscriptions (file_id, site_id, status, created,"
+                      " `delete`) VALUES (%s, %s, 'new', NOW(), 0)",
+                      lambda world, lfn, src: (world.file_ids[lfn], world.site_id)),
+}
+WAITING = {
+    "registry": "SELECT file, site_from, status FROM transfer_queue%FOR UPDATE",
+    "subscriptions": "SELECT file_id, status FROM file_subscriptions%`delete` = 0 AND file_id"
+                     " IN%FOR UPDATE",
+}
+
+
+def _wait_for_lock_wait(conn, proc, lines: queue.Queue, statement: str) -> None:
     """Until the reporter's transaction waits on a row lock the test holds."""
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
@@ -61,13 +82,26 @@ def _wait_for_lock_wait(conn, proc, lines: queue.Queue) -> None:
                                  + "".join(told))
         with conn.cursor() as cur:  # its statement cannot end while the test holds the rows
             cur.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST"
-                        " WHERE ID != CONNECTION_ID() AND INFO LIKE %s",
-                        ["SELECT file, site_from, status FROM transfer_queue%FOR UPDATE"])
+                        " WHERE ID != CONNECTION_ID() AND INFO LIKE %s", [statement])
             if cur.fetchone()[0]:
                 return
         conn.commit()
         time.sleep(0.05)  # polling a condition, not waiting for luck
     raise AssertionError("the reporter never waited on the held transfer rows")
+
+
+def _queued(world, rows: dict, queue_kind: str) -> tuple[list, list]:
+    """(deleted LFNs, transferred LFNs) the run added to the queues."""
+    new = {t: list((collections.Counter(v) - collections.Counter(world.seeded[t])).elements())
+           for t, v in rows.items()}
+    if queue_kind == "registry":
+        return ([f for f, _site, _s in new["deletion_queue"]],
+                [f for f, *_ in new["transfer_queue"]])
+    lfn_of = {fid: lfn for lfn, fid in world.file_ids.items()}
+    subs = new["file_subscriptions"]
+    deleted = [lfn_of[fid] for fid, _site, _s, d in subs if d == 1]
+    deleted += [name for name, _site, d in new["file_pre_subscriptions"] if d == 1]
+    return deleted, [lfn_of[fid] for fid, _site, _s, d in subs if d == 0]
 
 
 def _history_runs(state_dir) -> list:
@@ -78,9 +112,12 @@ def _history_runs(state_dir) -> list:
         db.close()
 
 
-def test_sigterm_while_queueing_stops_at_a_transaction_and_the_rerun_completes(
-        tmp_path, mariadb_server):
-    world = build_world(tmp_path, mariadb_server, queue="registry", seed=23, n_files=900,
+@pytest.mark.parametrize("queue_kind, signum", [
+    ("registry", signal.SIGTERM), ("subscriptions", signal.SIGTERM),
+    ("registry", signal.SIGINT)])
+def test_a_signal_while_queueing_stops_at_a_transaction_and_the_rerun_completes(
+        tmp_path, mariadb_server, queue_kind, signum):
+    world = build_world(tmp_path, mariadb_server, queue=queue_kind, seed=23, n_files=900,
                         extra={"dynamo_batch_size": BATCH})
     transfers = sorted(world.transfers.items())
     assert len(world.deletions) > 2 * BATCH and len(transfers) > 2 * BATCH  # several batches
@@ -88,18 +125,17 @@ def test_sigterm_while_queueing_stops_at_a_transaction_and_the_rerun_completes(
     blocker = mariadb_server.connect()
     blocker.begin()
     with blocker.cursor() as cur:  # uncommitted: the reporter's FOR UPDATE waits on them
-        cur.executemany("INSERT INTO transfer_queue (reqid, file, site_from, site_to, status)"
-                        " VALUES (0, %s, %s, %s, 'new')",
-                        [(lfn, src, SITE) for lfn, src in transfers])
+        sql, values = HOLD[queue_kind]
+        cur.executemany(sql, [values(world, lfn, src) for lfn, src in transfers])
     watcher = mariadb_server.connect()
     proc = start_process("run", "--site", SITE, "--config", world.config, "--act",
                          env={PASSWORD_ENV: mariadb_server.password})
     try:
         stderr = _lines(proc.stderr)
-        _wait_for_lock_wait(watcher, proc, stderr)
-        proc.send_signal(signal.SIGTERM)
+        _wait_for_lock_wait(watcher, proc, stderr, WAITING[queue_kind])
+        proc.send_signal(signum)
         seen: list = []
-        _wait_for_line(stderr, "SIGTERM received", seen)  # the stop event is set
+        _wait_for_line(stderr, f"{signum.name} received", seen)  # the stop event is set
         released = time.monotonic()
         blocker.rollback()  # the transfer transaction in progress goes on and commits
         proc.wait(timeout=WAIT)
@@ -117,10 +153,9 @@ def test_sigterm_while_queueing_stops_at_a_transaction_and_the_rerun_completes(
     assert proc.returncode == 1, "".join(seen + rest)
     assert "Traceback" not in "".join(seen + rest)
 
-    rows = table_rows(mariadb_server.connect())
-    assert sorted(f for f, _site, _s in rows["deletion_queue"]) == sorted(world.deletions)
-    queued = sorted(f for f, *_ in rows["transfer_queue"])
-    assert queued == sorted(lfn for lfn, _src in transfers[:BATCH])  # one transaction, whole
+    deleted, transferred = _queued(world, table_rows(mariadb_server.connect()), queue_kind)
+    assert sorted(deleted) == sorted(world.deletions)
+    assert sorted(transferred) == [lfn for lfn, _src in transfers[:BATCH]]  # one transaction
 
     summary = json.loads((world.output / f"{SITE}_summary.json").read_text())
     assert summary["run_status"] == "interrupted"
@@ -142,7 +177,7 @@ def test_sigterm_while_queueing_stops_at_a_transaction_and_the_rerun_completes(
 
     again = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
     assert again.returncode == 0, again.stderr
-    assert table_rows(mariadb_server.connect()) == expected_rows(world, "registry")
+    assert table_rows(mariadb_server.connect()) == expected_rows(world, queue_kind)
     record = json.loads((world.output / f"{SITE}_dynamo.json").read_text())
     assert record["status"] == "complete"
     assert record["written"]["transfers"] == {"queued": len(transfers) - BATCH, "requeued": 0,
