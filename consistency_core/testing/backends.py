@@ -57,6 +57,6 @@ def start_process(*args, **kw):
 
 if __name__ == "__main__":
     plugins.manager().register(BackendsForTests(), name="consistency-test-backends")
-    from consistency_core.cli import main
+    from consistency_core.cli import console_main
 
-    main()
+    console_main()
