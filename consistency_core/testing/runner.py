@@ -48,7 +48,7 @@ def run_cli(*args, env: dict | None = None, cwd=None, input: str | None = None,
 
     argv = tuple(map(str, args))
     runner = CliRunner(env={k: str(v) for k, v in (env or {}).items()})
-    with _cwd(cwd), _own_logging(), _registered(plugins), _watchdogs_disarmed():
+    with _cwd(cwd), _own_logging(), _registered(plugins):
         res = runner.invoke(main, argv, input=input, prog_name="consistency")
     stderr = res.stderr
     if res.exception is not None and not isinstance(res.exception, SystemExit):
@@ -97,29 +97,6 @@ def _cwd(path):
         yield
     finally:
         os.chdir(old)
-
-
-@contextlib.contextmanager
-def _watchdogs_disarmed():
-    """``consistency run`` arms the shutdown watchdog once its results are written; in a
-    process of its own that ends the process if exiting hangs. In this process the "exit" is
-    click's SystemExit, caught: disarm what the run armed, or it would end the test session."""
-    from consistency_core import watchdog
-
-    armed = []
-    real = watchdog.arm
-
-    def arm(*args, **kw):
-        armed.append(real(*args, **kw))
-        return armed[-1]
-
-    watchdog.arm = arm
-    try:
-        yield
-    finally:
-        watchdog.arm = real
-        for dog in armed:
-            dog.disarm()
 
 
 @contextlib.contextmanager
