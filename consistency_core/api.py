@@ -31,6 +31,7 @@ from .hookspecs import hookimpl, hookspec
 from .model import (ConfigError, ConsistencyError, DirEntry, ErrorKind, FileEntry,
                     InventoryFile, Listing, ListingError)
 from .options import NUMBER, OptionError, key
+from .result import ReportContext, ReporterStopped
 
 
 @runtime_checkable
@@ -84,7 +85,10 @@ class Reporter(Protocol):
 
     def report(self, result: Any, context: Any) -> None:
         """``result``: a :class:`~consistency_core.result.CheckResult`; ``context``: a
-        :class:`~consistency_core.result.ReportContext`."""
+        :class:`~consistency_core.result.ReportContext`. An acting reporter that writes in
+        several transactions checks ``context.stop`` between them and, once it is set,
+        raises :class:`ReporterStopped` saying what was written (the run is recorded
+        ``interrupted``); its writes must be idempotent so that a rerun completes the rest."""
         ...
 
 
@@ -100,5 +104,5 @@ class Register(Protocol):
 __all__: Sequence[str] = [
     "AsyncLister", "ConfigError", "ConsistencyError", "DirEntry", "ErrorKind", "FileEntry",
     "Inventory", "InventoryFile", "Lister", "Listing", "ListingError", "NUMBER",
-    "OptionError", "Register", "Reporter", "SiteConfig", "hookimpl", "hookspec", "key",
+    "OptionError", "Register", "ReportContext", "Reporter", "ReporterStopped", "SiteConfig", "hookimpl", "hookspec", "key",
 ]

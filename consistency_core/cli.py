@@ -98,7 +98,8 @@ def stop_on_signals():
         if stop.is_set():
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
-        log.warning("%s received: stopping the walk; what was not listed is unlisted",
+        log.warning("%s received: stopping the walk (what was not listed is unlisted) or "
+                    "acting (at the next transaction)",
                     signal.Signals(signum).name)
         stop.set()
 
@@ -144,7 +145,9 @@ def run(site, pick, config_path, output, act, metrics, **flags):
             click.echo(render(exc.result))
             raise
     click.echo(render(result))
-    if result.stopped_by:
+    if any(what.startswith("stopped") for what in result.reporters.values()):
+        click.echo(f"{result.site}: {result.stopped_by}")  # says what was written
+    elif result.stopped_by:
         click.echo(f"{result.site}: {result.stopped_by} during the check: stopped, nothing acted")
     _exit(0 if result.completed else 1)
 

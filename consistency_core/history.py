@@ -103,7 +103,9 @@ class History:
         if self.dialect == "sqlite":
             directory = os.path.dirname(parts.path)
             try:
-                os.makedirs(directory, exist_ok=True)
+                os.makedirs(directory, mode=0o750, exist_ok=True)
+                # owner and group only; SQLite gives its journal the database file's mode
+                os.close(os.open(parts.path, os.O_RDWR | os.O_CREAT, 0o640))
             except OSError as exc:
                 raise HistoryError(f"{directory}: cannot create the state directory: "
                                    f"{exc.strerror or exc}") from None

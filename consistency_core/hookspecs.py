@@ -80,7 +80,11 @@ def register_reporters(register: Register) -> None:
     only when the site is not set ``dry`` (``consistency status set``), only when every safety
     gate passed and the run was not stopped; otherwise the run records that it was skipped
     and why. ``result`` is a :class:`~consistency_core.result.CheckResult`; ``context`` a
-    :class:`~consistency_core.result.ReportContext` (output directory, act flag).
+    :class:`~consistency_core.result.ReportContext` (the run's result-set directory, act
+    flag, gates, and ``stop``: an event set on SIGTERM/SIGINT. An acting reporter checks
+    ``context.stop`` between transactions and, once set, raises
+    :class:`~consistency_core.api.ReporterStopped` saying what it wrote; the run is recorded
+    ``interrupted`` and a rerun completes the rest, queueing nothing twice).
 
     Confirmation over runs: an acting reporter's ``result.findings`` holds ONLY the findings
     confirmed over runs (:mod:`consistency_core.confirm`: missing files and size mismatches

@@ -8,13 +8,16 @@ It owns a run's phases, in order, each making a new frozen result from the last:
 2. check: :func:`consistency_core.check.check_site` (a check that cannot complete without
    a result is recorded as one ``failed`` run);
 3. confirm: confirmation over runs and the delta against a comparable earlier run;
-4. write: the result lists;
+4. write: the result lists, into a new result set not yet visible (:mod:`.output`);
 5. reporters: acting reporters only with ``act``, passing gates, and confirmed findings;
 6. record: one history row per run, whatever happened in 5;
-7. summary and metrics: ``SITE_summary.json`` (with the run id) and the metrics file.
+7. summary and metrics: ``SITE_summary.json`` (with the run id), the set published at
+   once, and the metrics file.
 
 A reporter that fails leaves the run recorded as ``reporter_failed`` with the check's
-findings, and :class:`ReporterFailed` (exit status 1) names the reporter.
+findings, and :class:`ReporterFailed` (exit status 1) names the reporter. A reporter that
+stops at a transaction boundary on a signal (``ReportContext.stop``, raising
+:class:`~.result.ReporterStopped`) leaves the run recorded ``interrupted`` with what it wrote.
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ from .config import Config, SiteConfig, load as load_config
 from .history import History, HistoryError
 from .model import ConsistencyError
 from .progress import Progress
-from .result import CheckResult, ReportContext, scope_of
+from .result import CheckResult, ReportContext, ReporterStopped, scope_of
 from .run_status import RunStatus
 
 log = logging.getLogger("consistency.run")
@@ -113,14 +116,15 @@ def _run(site: SiteConfig, history: History, *, act, lister, inventory, reporter
             result = attrs.evolve(result, confirmed=review.confirmed, delta=review.delta,
                                   delta_against=review.previous, acting=acting,
                                   backends={**result.backends, "reporters": list(reporters)})
-            result = attrs.evolve(result, output_files=_write(site, history, result, metrics))
+            results = _write(site, history, result, metrics)
+            result = attrs.evolve(result, output_files=output.result_paths(site.output, site.name))
             result, acted = _report(result, reporters, stop,
-                                    ReportContext(output=site.output, act=acting,
-                                                  gates=result.gates))
+                                    ReportContext(output=results.directory, act=acting,
+                                                  gates=result.gates, stop=stop))
     try:
         result = attrs.evolve(result, run_id=history.record(result, acted=acted))
-    finally:  # the summary vouches for the lists, recorded or not
-        output.write_summary(result, site.output)
+    finally:  # the summary vouches for the lists, recorded or not; then the set is published
+        _publish(results, result)
     retention.after_run(history, site)
     if metrics:
         metrics_mod.write(metrics, result, result.run_status)
@@ -153,13 +157,29 @@ def _check(site, history: History, started: float, metrics, **kw) -> CheckResult
         raise
 
 
-def _write(site, history: History, result: CheckResult, metrics) -> dict:
-    """The result lists; a run whose findings cannot be written is a failed run."""
+def _write(site, history: History, result: CheckResult, metrics) -> output.ResultSet:
+    """The result lists, in a new set not yet visible; a run whose findings cannot be
+    written is a failed run, and the previous set stays current."""
+    results = None
     try:
-        return output.write_lists(result, site.output)
+        results = output.ResultSet(site.output, site.name, result.started)
+        results.write_lists(result)
+        return results
     except ConsistencyError as exc:
+        if results is not None:
+            results.discard()
         _failed(site, history, result.started, f"cannot write the results: {exc}", metrics)
         raise
+
+
+def _publish(results: output.ResultSet, result: CheckResult) -> None:
+    """The summary, then the whole set becomes current at once."""
+    try:
+        results.write_summary(result)
+    except BaseException:
+        results.discard()
+        raise
+    results.publish()
 
 
 def _failed(site, history: History, started: float, why: str, metrics) -> None:
@@ -193,6 +213,13 @@ def _report(result: CheckResult, reporters: dict, stop: threading.Event,
             given = result.acting_view()
         try:
             reporter.report(given, context)
+        except ReporterStopped as exc:  # at a transaction boundary: what was written is said
+            said = " ".join(str(exc).split())
+            outcome[name] = f"stopped: {said}"
+            acted = acted or acts
+            result = attrs.evolve(result, status=RunStatus.INTERRUPTED,
+                                  stopped_by=f"a signal while reporter {name} acted ({said})")
+            break
         except Exception as exc:  # any reporter bug: recorded, named, exit 1
             log.debug("reporter %s failed", name, exc_info=True)
             outcome[name] = f"failed: {' '.join(str(exc).split()) or type(exc).__name__}"

@@ -36,7 +36,7 @@ class LockError(ConsistencyError):
 def lock_dir(state_dir: str) -> str:
     path = os.path.join(state_dir, "locks")
     try:
-        os.makedirs(path, exist_ok=True)
+        os.makedirs(path, mode=0o750, exist_ok=True)
     except OSError as exc:
         raise LockError(f"{path}: cannot create the lock directory: {exc.strerror or exc}") from None
     return path
@@ -50,7 +50,7 @@ class FileLock:
     def acquire(self) -> bool:
         """Take the lock without waiting for a holder; False when another process holds it."""
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o640)
         except OSError as exc:
             raise LockError(f"{self.path}: cannot open lock: {exc.strerror or exc}") from None
         try:

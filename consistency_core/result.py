@@ -1,6 +1,8 @@
 """The outcome of one check, and the safety gates that decide whether it may be acted on."""
 from __future__ import annotations
 
+import threading
+
 import attrs
 
 from . import finding_classes
@@ -17,9 +19,23 @@ class Gates:
 
 @attrs.frozen
 class ReportContext:
+    """What a reporter is told besides the result.
+
+    ``output``: the directory of this run's result set (files a reporter writes there are
+    published with the set). ``stop``: set when the run is asked to stop (SIGTERM, SIGINT);
+    an acting reporter checks it between transactions and, once set, finishes the one in
+    progress and raises :class:`ReporterStopped` saying what it wrote."""
+
     output: str
     act: bool
     gates: Gates
+    stop: threading.Event = attrs.field(factory=threading.Event)
+
+
+class ReporterStopped(Exception):
+    """Raised by a reporter that stopped at a transaction boundary because
+    ``context.stop`` was set; the message says what was written and what was not. The run
+    is recorded ``interrupted``; a rerun completes the rest."""
 
 
 @attrs.frozen
@@ -79,7 +95,7 @@ class CheckResult:
             return f"reporter {name} {self.reporters[name]}"
         why = "; ".join(self.gates.reasons)
         if self.status == RunStatus.INTERRUPTED and self.stopped_by:
-            why = f"{self.stopped_by}; {why}"
+            why = "; ".join(filter(None, (self.stopped_by, why)))
         return why
 
     def counts(self) -> dict:

@@ -14,7 +14,7 @@ import json
 import click
 
 from consistency_core import ConsistencyError
-from consistency_core.output import result_paths
+from consistency_core.output import current_paths
 
 from . import queues
 from .database import Database
@@ -23,8 +23,9 @@ from .writer import WriteError, Writer
 
 
 def confirmed_missing(output: str, site: str) -> list[str]:
-    """The missing LFNs of the latest completed, gate-passing check of ``site``."""
-    paths = result_paths(output, site)
+    """The missing LFNs of the latest completed, gate-passing check of ``site``, read from
+    one result set (resolved once: a run publishing meanwhile does not mix two)."""
+    paths = current_paths(output, site)
     try:
         with open(paths["summary"], encoding="utf-8") as fh:
             summary = json.load(fh)

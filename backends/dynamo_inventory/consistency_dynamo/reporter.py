@@ -7,6 +7,10 @@
   ``SITE_unrecoverable.txt`` (no copy anywhere; nothing queued);
 - ``SITE_dynamo.json``: what was queued, re-queued, already there and not written.
 
+Rows are written in transactions of ``dynamo_batch_size``; a stop (SIGTERM, SIGINT: the
+context's ``stop`` event) ends the writing after the transaction in progress, and the
+reporter raises ``ReporterStopped`` saying how many rows and transactions were written.
+
 Acts only with ``--act`` and passing safety gates (the core checks; so does this class, for
 programs that call ``report`` themselves).
 """
@@ -20,11 +24,12 @@ import pymysql
 
 from consistency_core import ConsistencyError, names
 from consistency_core.output import write_json, write_lines
+from consistency_core.result import ReporterStopped
 
 from . import queues
 from .database import Database, chunks, error_text, in_list, is_lost, site_id
 from .settings import Settings
-from .writer import WriteError, Writer
+from .writer import WriteError, Writer, WriteStopped
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +76,7 @@ class DynamoReporter:
         if unqueueable:
             log.warning("dynamo reporter: %d deletions not queued: their names are not UTF-8 "
                         "(first: %s)", len(unqueueable), unqueueable[0])
-        writer = Writer(self.db, self.settings)
+        writer = Writer(self.db, self.settings, stop=getattr(context, "stop", None))
         if unqueueable:
             writer.progress.not_written["deletions_not_utf8"] = unqueueable
         writer.progress.total = {"deletions": len(deletions), "transfers": len(plan.transfers)}
@@ -80,13 +85,15 @@ class DynamoReporter:
         try:
             for kind, items, batch in steps:
                 writer.write(kind, items, batch)
-        except WriteError as exc:
+        except (WriteError, WriteStopped) as exc:
             for kind, items, _batch in steps:
                 if kind not in writer.progress.counts:
                     writer.progress.not_written[kind] = items
-            self._record(paths["record"], writer, plan, str(exc))
-            raise WriteError(f"{exc}; {writer.progress.describe()}; the rest was not queued "
-                             f"(listed in {paths['record']}); a rerun queues nothing twice") from None
+            stopped = isinstance(exc, WriteStopped)
+            self._record(paths["record"], writer, plan, str(exc), stopped=stopped)
+            tell = (f"{exc}; {writer.progress.describe()}; the rest was not queued "
+                    f"(listed in {paths['record']}); a rerun queues nothing twice")
+            raise (ReporterStopped if stopped else WriteError)(tell) from None
         self._record(paths["record"], writer, plan, "")
         log.info("dynamo reporter: %s", writer.progress.describe())
 
@@ -124,11 +131,13 @@ class DynamoReporter:
             ("no_disk", "missing_no_disk.txt"), ("unrecoverable", "unrecoverable.txt"),
             ("record", "dynamo.json"))}
 
-    def _record(self, path: str, writer: Writer, plan: TransferPlan, error: str) -> None:
+    def _record(self, path: str, writer: Writer, plan: TransferPlan, error: str,
+                stopped: bool = False) -> None:
         p = writer.progress
+        status = "stopped" if stopped else "failed" if error else "complete"
         write_json(path, {
             "site": self.settings.dynamo_site, "queue": self.settings.queue,
-            "status": "failed" if error else "complete", "error": error,
+            "status": status, "error": error, "transactions": p.batches,
             "written": {k: dict(v) for k, v in p.counts.items()}, "total": p.total,
             "not_written": p.not_written, "missing_no_disk": len(plan.no_disk),
             "unrecoverable": len(plan.unrecoverable), "uncatalogued": plan.uncatalogued})
