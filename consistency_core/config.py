@@ -101,6 +101,8 @@ class SiteConfig:
     unmerged_age: float = key(0.0, "days after which an orphan in {root}/unmerged is an "
                               "unmerged deletion candidate (0: off, they stay orphans)",
                               type=NUMBER, at_least=0, converter=_number)
+    metrics_push_url: str = key("", "Prometheus Pushgateway to push each run's figures to, "
+                                "grouped by site (http://HOST:PORT; empty: no push)")
     options: dict = attrs.field(factory=dict, eq=False)
     source: str = ""
 

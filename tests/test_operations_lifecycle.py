@@ -34,6 +34,7 @@ def one(tmp_path):
     config = write_config(tmp_path / "c.toml", {"T2_E": site}, output=str(tmp_path / "results"),
                           state_dir=str(tmp_path / "state"), max_missing_fraction=0.5,
                           max_orphan_fraction=0.5, confirm_missing_runs=2)
+    assert cli("status", "set", "T2_E", "act", "--config", config).returncode == 0
     return config, site
 
 
