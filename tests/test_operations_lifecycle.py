@@ -36,8 +36,12 @@ def one(tmp_path):
     config = write_config(tmp_path / "c.toml", {"T2_E": site}, output=str(tmp_path / "results"),
                           state_dir=str(tmp_path / "state"), max_missing_fraction=0.5,
                           max_orphan_fraction=0.5, confirm_missing_runs=2)
-    assert cli("status", "set", "T2_E", "act", "--config", config).returncode == 0
     return config, site
+
+
+def set_act(config):
+    """Sites start dry: acting is the deliberate step."""
+    assert cli("status", "set", "T2_E", "act", "--config", config).returncode == 0
 
 
 def runs(tmp_path):
@@ -55,6 +59,7 @@ def summary(tmp_path, site="T2_E"):
 
 def test_embedding_honours_state_lock_and_confirmation(tmp_path, one):
     config, site = one
+    set_act(config)
     cfg = config_mod.load(str(config)).site("T2_E")
     queue = QueueReporter()
     first = run_site("T2_E", config=str(config), act=True, reporters={"q": queue})
@@ -102,6 +107,7 @@ def test_bare_check_records_and_writes_nothing(tmp_path, one):
 
 def test_a_failing_reporter_is_one_run_that_keeps_its_findings(tmp_path, one):
     config, site = one
+    set_act(config)
     text = config.read_text().replace("[defaults]", '[defaults]\nreporters = ["broken"]')
     config.write_text(text)
     proc = cli("run", "--site", "T2_E", "--config", config)
