@@ -13,6 +13,7 @@ from disk and from any static web server.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -207,20 +208,23 @@ def _by_dataset(rows, dataset_of) -> list[dict]:
             for name, (n, size) in sorted(sets.items(), key=lambda kv: (-kv[1][0], kv[0]))]
 
 
+@contextlib.contextmanager
 def inventory_datasets(site):
     """The inventory's optional ``dataset_of(lfn) -> str | None``, or None. The inventory is
-    built only to ask; one that cannot be built here (no database reachable) has none."""
+    built only to ask, and closed after; one that cannot be built here has none."""
     from .plugins import get_backend
 
     try:
         inventory = get_backend("inventory", site.inventory).factory(site)
     except Exception as exc:  # the report must not depend on the inventory being reachable
         log.info("%s: no dataset grouping (inventory %s: %s)", site.name, site.inventory, exc)
-        return None
-    dataset_of = getattr(inventory, "dataset_of", None)
-    if hasattr(inventory, "close") and dataset_of is None:
-        inventory.close()
-    return dataset_of
+        yield None
+        return
+    try:
+        yield getattr(inventory, "dataset_of", None)
+    finally:
+        if hasattr(inventory, "close"):
+            inventory.close()
 
 
 def write_report(cfg, histories, output: str) -> str:
@@ -232,7 +236,8 @@ def write_report(cfg, histories, output: str) -> str:
         runs = history.runs(st.name, limit=max(HISTORY_ROWS, PLOT_RUNS))
         findings = history.findings(st.last_complete.id) if st.last_complete else []
         _write_lists(findings, st, os.path.join(output, "sites", st.name))
-        page = site_page(st, runs, findings, inventory_datasets(site) if findings else None)
+        with inventory_datasets(site) as dataset_of:
+            page = site_page(st, runs, findings, dataset_of if findings else None)
         _write(os.path.join(output, "sites", f"{st.name}.html"), page)
     index = os.path.join(output, "index.html")
     _write(index, overview(statuses, now))
