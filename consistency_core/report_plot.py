@@ -26,7 +26,8 @@ def time_ticks(start: float, end: float, count: int = 6) -> list[float]:
     """Round times (minutes, hours, UTC midnights, ...) spread over [start, end], at most
     ``count`` + 1."""
     span = max(end - start, 1.0)
-    for step in (60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400,
+    for step in (60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400,
+                 7 * 86400, 14 * 86400, 30 * 86400,
                  91 * 86400, 365 * 86400):
         if span / step <= count:
             break

@@ -80,7 +80,8 @@ def _confirmation_rows(result) -> list[tuple[str, str]]:
 
 def _mode(result) -> str:
     if result.mode == "act":
-        return "act (acting reporters run with --act once the gates pass and findings are confirmed)"
+        return ("act (acting reporters run with --act once the gates pass and findings "
+                "are confirmed)")
     return f"dry (nothing acts; consistency status set {result.site} act to allow it)"
 
 

@@ -108,7 +108,8 @@ def samples_of_gateway(text):
 
 
 def test_a_down_pushgateway_is_one_error_line_and_the_run_stands(tmp_path, two_sites):
-    config = generated_config(tmp_path, two_sites, metrics_push_url=f"http://127.0.0.1:{free_port()}")
+    nobody = f"http://127.0.0.1:{free_port()}"
+    config = generated_config(tmp_path, two_sites, metrics_push_url=nobody)
     proc = cli("run", "--site", "T1_A", "--config", config)
     assert proc.returncode == 0, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if "metrics_push_url" in line]
