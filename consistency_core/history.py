@@ -4,8 +4,10 @@ The embedded default is an SQLite file ``history.sqlite`` under the site's ``sta
 ``history_url`` may instead name a MySQL/MariaDB database (``mysql://user:pw@host:port/db``)
 for a central installation, or another SQLite file (``sqlite:///relative/path``,
 ``sqlite:////absolute/path``, or a plain path); ``?timeout=S`` sets how long to wait for
-a locked database or a connection (default 10 s). The schema and the SQL are the same on both. A run is written
-in one transaction, so a crash never leaves half a run behind.
+a locked database or a connection (default 10 s). The tables are defined once for both
+(:mod:`consistency_core.history_schema`, SQLAlchemy Core) and evolve by Alembic migrations
+(:mod:`consistency_core.migrations`, ``consistency history upgrade``). A run is written in
+one transaction, so a crash never leaves half a run behind.
 """
 from __future__ import annotations
 
@@ -89,9 +91,13 @@ class History:
             parts = parts._replace(path=parts.path[1:])
         self.where = self._describe(parts)
         self.engine = self.reader = self.db = None
-        with self._errors("cannot open"):
-            self._connect(parts)
-            self._schema(upgrade)
+        try:
+            with self._errors("cannot open"):
+                self._connect(parts)
+                self._schema(upgrade)
+        except BaseException:  # refused or unreachable: nothing left open behind
+            self.close()
+            raise
 
     # -- connection -------------------------------------------------------------------
     def _describe(self, parts) -> str:
