@@ -19,7 +19,7 @@ import urllib.parse
 import attrs
 import sqlalchemy as sa
 
-from . import history_schema as schema, migrations
+from . import history_schema as schema, migrations, names
 from .finding_classes import CLASSES, rows_of
 from .history_schema import COUNT_COLUMNS, RUN_COLUMNS  # noqa: F401 (used by callers)
 from .model import ConsistencyError
@@ -204,7 +204,7 @@ class History:
                   "changed": len(result.changed)}
         for name, rows in result.confirmed.items():
             counts[f"confirmed_{name}"] = len(rows)
-        rows = list(finding_rows(result))
+        rows = [(cls, names.to_db(lfn), *rest) for cls, lfn, *rest in finding_rows(result)]
 
         def work(tx):
             run_id = self._insert_run(tx, result.site, result.started, result.finished,
@@ -233,7 +233,8 @@ class History:
         values = {"site": site, "started": started, "finished": finished,
                   "status": str(status), "listing_seconds": float(listing),
                   "gates_passed": int(bool(passed)), "acted": int(bool(acted)),
-                  "message": message, "summary": json.dumps(summary, sort_keys=True),
+                  "message": names.shown(message) if message else message,
+                  "summary": json.dumps(summary, sort_keys=True),
                   "mode": mode, **{c: int(counts.get(c, 0)) for c in COUNT_COLUMNS}}
         return int(tx.execute(schema.runs.insert().values(**values)).inserted_primary_key[0])
 
@@ -296,12 +297,13 @@ class History:
         if confirmed:
             query = query.where(f.c.confirmed == 1)
         rows = self._query(query.order_by(f.c["class"], f.c.lfn))
-        return [(c, lfn, int(size), bool(conf)) for c, lfn, size, conf in rows]
+        return [(c, names.from_db(lfn), int(size), bool(conf))
+                for c, lfn, size, conf in rows]
 
     def lfns(self, run_id: int, cls: str) -> set[str]:
         f = schema.findings
         rows = self._query(sa.select(f.c.lfn).where(f.c.run_id == run_id, f.c["class"] == cls))
-        return {row[0] for row in rows}
+        return {names.from_db(row[0]) for row in rows}
 
     def lfns_in_all(self, run_ids: list[int], cls: str) -> set[str]:
         """The LFNs found in every one of these runs, in class ``cls``."""
@@ -310,7 +312,7 @@ class History:
         f = schema.findings
         query = (sa.select(f.c.lfn).where(f.c["class"] == cls, f.c.run_id.in_(run_ids))
                  .group_by(f.c.lfn).having(sa.func.count() == len(run_ids)))
-        return {row[0] for row in self._query(query)}
+        return {names.from_db(row[0]) for row in self._query(query)}
 
     # -- site state -------------------------------------------------------------------
     def state(self, site: str) -> tuple[str, str]:

@@ -48,7 +48,7 @@ def run_cli(*args, env: dict | None = None, cwd=None, input: str | None = None,
 
     argv = tuple(map(str, args))
     runner = CliRunner(env={k: str(v) for k, v in (env or {}).items()})
-    with _cwd(cwd), _own_logging(), _registered(plugins), _no_watchdog():
+    with _cwd(cwd), _own_logging(), _registered(plugins):
         res = runner.invoke(main, argv, input=input, prog_name="consistency")
     stderr = res.stderr
     if res.exception is not None and not isinstance(res.exception, SystemExit):
@@ -56,27 +56,6 @@ def run_cli(*args, env: dict | None = None, cwd=None, input: str | None = None,
         stderr += "".join(traceback.format_exception(res.exception))
     result = CliResult(argv, res.exit_code, res.stdout, stderr)
     return result if check_rc is None else result.check(check_rc)
-
-
-@contextlib.contextmanager
-def _no_watchdog():
-    """The shutdown watchdog a ``run`` arms would end *this* process (pytest) once its limit
-    passes: disarm what the command armed when it returns."""
-    from consistency_core import watchdog
-
-    armed, arm = [], watchdog.arm
-
-    def collect(*args, **kw):
-        armed.append(arm(*args, **kw))
-        return armed[-1]
-
-    watchdog.arm = collect
-    try:
-        yield
-    finally:
-        watchdog.arm = arm
-        for dog in armed:
-            dog.disarm()
 
 
 def run_process(*args, env: dict | None = None, cwd=None, timeout: float = 180,

@@ -18,7 +18,7 @@ import os
 import attrs
 import pymysql
 
-from consistency_core import ConsistencyError
+from consistency_core import ConsistencyError, names
 from consistency_core.output import write_json, write_lines
 
 from . import queues
@@ -64,7 +64,16 @@ class DynamoReporter:
         write_lines(paths["no_disk"], plan.no_disk)
         write_lines(paths["unrecoverable"], plan.unrecoverable)
         deletions = [lfn for lfn, _size in result.findings.orphan] + list(result.findings.empty_dirs)
+        # Dynamo's tables hold text: a name that is not UTF-8 cannot be queued as itself, and
+        # any other spelling would name another path; it stays in the result files only
+        unqueueable = [names.shown(lfn) for lfn in deletions if not names.is_utf8(lfn)]
+        deletions = [lfn for lfn in deletions if names.is_utf8(lfn)]
+        if unqueueable:
+            log.warning("dynamo reporter: %d deletions not queued: their names are not UTF-8 "
+                        "(first: %s)", len(unqueueable), unqueueable[0])
         writer = Writer(self.db, self.settings)
+        if unqueueable:
+            writer.progress.not_written["deletions_not_utf8"] = unqueueable
         writer.progress.total = {"deletions": len(deletions), "transfers": len(plan.transfers)}
         steps = [("deletions", deletions, self._deletion_batch(sid, name)),
                  ("transfers", plan.transfers, self._transfer_batch(sid, name))]
