@@ -68,7 +68,9 @@ class Inventory(Protocol):
 
     Optional methods: ``protect_orphans(lfns: list[str]) -> set[str]`` returns, of these
     orphan candidates, the ones the catalog still protects (a dataset replica at the site, a
-    transfer in flight...): they are not reported. ``close()`` releases connections.
+    transfer in flight...): they are not reported. ``dataset_of(lfn: str) -> str | None``
+    names the dataset a file belongs to (the report groups missing files by it).
+    ``close()`` releases connections.
     """
 
     def files(self) -> Iterable[InventoryFile | tuple[str, int, float | None, bool]]:

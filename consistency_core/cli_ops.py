@@ -92,6 +92,31 @@ def history_prune(ctx, site, config_path):
                f"{site_cfg.history_keep_days:g} days")
 
 
+@history.command(name="upgrade")
+@click.option("--site", help="Only this site's history (default: every configured site's).")
+@config_option
+@click.pass_context
+def history_upgrade(ctx, site, config_path):
+    """Migrate history databases in place to this release's schema (back them up first)."""
+    from .history import History, location
+
+    cfg = _config(config_path or ctx.parent.params.get("config_path"))
+    names = [site] if site else list(cfg.sites)
+    done = set()
+    for name in names:
+        url = location(cfg.site(name))
+        if url in done:  # sites sharing one central database
+            continue
+        done.add(url)
+        history = History(url, upgrade=True)
+        try:
+            old, new = history.upgrade()
+        finally:
+            history.close()
+        click.echo(f"{history.where}: history schema {old} -> {new}"
+                   if old != new else f"{history.where}: history schema {new}, up to date")
+
+
 @click.command()
 @click.option("--site", required=True, help="Site name.")
 @config_option

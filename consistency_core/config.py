@@ -106,6 +106,8 @@ class SiteConfig:
                                 choices=("", "inventory"))
     sites_from: str = key("", "a [defaults] key: 'dynamo' adds every site of Dynamo's sites "
                           "table, and whether it is ready, to the [sites.NAME] tables")
+    metrics_push_url: str = key("", "Prometheus Pushgateway to push each run's figures to, "
+                                "grouped by site (http://HOST:PORT; empty: no push)")
     options: dict = attrs.field(factory=dict, eq=False)
     source: str = ""
 

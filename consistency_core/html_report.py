@@ -1,60 +1,64 @@
-"""Static HTML report pages (``consistency report --output DIR``).
+"""Static HTML report pages (``consistency report --output DIR``), from Jinja2 templates
+(``consistency_core/templates``).
 
-``index.html`` is an overview of every configured site; ``sites/SITE.html`` a page per site
-with its run history, plots drawn as inline SVG, and links to the last complete run's
-finding lists (``sites/SITE/CLASS.txt``, written from the history). Plain files with
-relative links and no script: they open from disk and from any static web server.
+``index.html`` is the overview an operator opens every morning: fleet totals, every
+configured site worst first, whole rows coloured by state, the age of the last complete
+run beside the last run's status; a filter box and sortable columns come from a small
+inline script, and the page reads the same without it. ``sites/SITE.html`` has plots over
+the site's runs (inline SVG with axes, ticks, dates, values on hover), the gate reasons,
+the last complete run's findings with sizes (missing files grouped by dataset when the
+inventory knows datasets: its optional ``dataset_of(lfn)``), and the run table.
+``sites/SITE/CLASS.txt`` are the full lists. Relative links, no network: the pages open
+from disk and from any static web server.
 """
 from __future__ import annotations
 
-import html
+import contextlib
+import logging
 import os
 import time
+import urllib.parse
 
+import jinja2
+
+from . import report_plot
 from .finding_classes import CLASSES, CONFIRMABLE
 from .output import atomic_writer, write_lines
 from .run_status import RunStatus
 from .schedule import all_status
 from .summary import _bytes, age
 
+log = logging.getLogger(__name__)
 HISTORY_ROWS = 200
 PLOT_RUNS = 100
 STALE_DAYS = 7
+FINDING_ROWS = 500  # per class on the site page; the .txt lists have them all
 
-CSS = """
-body { font-family: sans-serif; margin: 1.5em; color: #222; }
-table { border-collapse: collapse; font-size: 0.9em; }
-th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; white-space: nowrap; }
-th { background: #eee; } td.name, td.text { text-align: left; }
-tr.ok td.name { background: #cdeccd; } tr.warn td.name { background: #fbe6a6; }
-tr.bad td.name { background: #f4b6b6; } tr.off td.name { background: #ddd; }
-td.hot { background: #f8d3d3; } td.warm { background: #fdf0c8; }
-.legend span { padding: 0 0.5em; margin-right: 0.5em; }
-svg { border: 1px solid #ccc; background: #fff; margin: 0.5em 0; }
-"""
+# colour -> (rank for "worst first", legend text)
+COLOURS = {
+    "bad": (0, f"failed, interrupted or gated last run, or no complete run for {STALE_DAYS} days"),
+    "warn": (1, "findings to look at"),
+    "never": (2, "never run"),
+    "ok": (3, "clean"),
+    "off": (4, "halted or disabled"),
+}
 
-
-def _e(value) -> str:
-    return html.escape(str(value), quote=True)
+_env = jinja2.Environment(loader=jinja2.PackageLoader("consistency_core", "templates"),
+                          autoescape=True, undefined=jinja2.StrictUndefined,
+                          trim_blocks=True, lstrip_blocks=True)
 
 
 def _when(epoch: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch)) if epoch else "never"
 
 
-def _page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_e(title)}</title><style>{CSS}</style></head>\n"
-            f"<body>\n<h1>{_e(title)}</h1>\n{body}\n</body></html>\n")
-
-
 def attention(status, now: float) -> str:
-    """ok, warn, bad or off: the colour of a site's row."""
+    """The colour of a site's row: bad, warn, never, ok or off (see COLOURS)."""
     if status.state in ("halted", "disabled"):
         return "off"
     last = status.last_run
     if last is None:
-        return "warn"
+        return "never"
     if last.status != RunStatus.COMPLETED and status.state != "running":
         return "bad"
     if status.last_complete is None or now - status.last_complete.finished > STALE_DAYS * 86400:
@@ -65,135 +69,163 @@ def attention(status, now: float) -> str:
     return "ok"
 
 
-def _count_cell(cls: str, n: int, size: int | None = None, hot: bool = False) -> str:
-    shade = (" hot" if hot else " warm") if n else ""
-    text = f"{n}" if size is None else f"{n} ({_bytes(size)})"
-    return f'<td class="{cls}{shade}" data-value="{n}">{_e(text)}</td>'
+def _severity(row: dict) -> tuple:
+    """Worst first: by colour, then data at risk, then all findings, then name."""
+    hot = sum(cell["n"] for cell in row["classes"] if cell["hot"])
+    return (row["rank"], -hot, -sum(cell["n"] for cell in row["classes"]), row["name"])
 
 
-OVERVIEW_HEADER = ("site", "state", "mode", "last run", "status", "age", "files listed",
-                   "listed size", *(cls.label for cls in CLASSES),
-                   *(f"confirmed {cls.label}" for cls in CONFIRMABLE), "gates")
+def _columns() -> list[dict]:
+    cols = [{"key": "site", "label": "site", "text": True},
+            {"key": "state", "label": "state / mode", "text": True},
+            {"key": "status", "label": "last run", "text": True,
+             "title": "status of the last run, and when it started"},
+            {"key": "age", "label": "complete", "title": "age of the last complete run"},
+            {"key": "files", "label": "listed"}]
+    cols += [{"key": cls.name, "label": cls.label} for cls in CLASSES]
+    cols += [{"key": "confirmed", "label": "confirmed",
+              "title": "confirmed over runs: " + ", ".join(c.label for c in CONFIRMABLE)},
+             {"key": "gates", "label": "gates", "text": True}]
+    return [{"title": "", "text": False, **c} for c in cols]
 
 
-def _class_cells(c: dict) -> list[str]:
-    cells = [_count_cell(cls.name, c[cls.name], c.get(f"{cls.name}_bytes"), hot=cls.hot)
-             for cls in CLASSES]
-    cells += [_count_cell(f"confirmed_{cls.name}", c[f"confirmed_{cls.name}"], hot=cls.hot)
-              for cls in CONFIRMABLE]
-    return cells
+def _row(st, now: float) -> dict:
+    colour = attention(st, now)
+    last, done = st.last_run, st.last_complete
+    c = done.counts if done else {}
+    classes = []
+    for cls in CLASSES:
+        n = c.get(cls.name, 0)
+        size = _bytes(c.get(f"{cls.name}_bytes", 0)) if cls.sized and n else ""
+        classes.append({"cls": cls.name, "n": n, "n_text": str(n) if done else "-",
+                        "size": size, "hot": cls.hot,
+                        "shade": (" hot" if cls.hot else " warm") if n else ""})
+    confirmed = sum(c.get(f"confirmed_{cls.name}", 0) for cls in CONFIRMABLE)
+    return {
+        "name": st.name, "file": urllib.parse.quote(st.name), "colour": colour,
+        "rank": COLOURS[colour][0], "state": st.state, "mode": st.mode,
+        "status": str(last.status) if last else "never run",
+        "last_when": _when(last.started) if last else "",
+        "age_seconds": int(now - done.finished) if done else 10 ** 12,
+        "age": age(now - done.finished) if done else "never",
+        "files": c.get("files_listed", 0),
+        "files_text": str(c.get("files_listed", 0)) if done else "-",
+        "bytes_text": _bytes(c.get("bytes_listed", 0)) if done else "",
+        "classes": classes, "confirmed": confirmed,
+        "confirmed_text": str(confirmed) if done else "-",
+        "confirmed_title": ", ".join(f"{cls.label} {c.get('confirmed_' + cls.name, 0)}"
+                                     for cls in CONFIRMABLE),
+        "gates": ("passed" if done.gates_passed else "blocked") if done else "-",
+    }
+
+
+def _totals(statuses, rows) -> list:
+    done = [st.last_complete for st in statuses if st.last_complete]
+
+    def total(key):
+        return sum(run.counts.get(key, 0) for run in done)
+
+    confirmed = sum(total(f"confirmed_{cls.name}") for cls in CONFIRMABLE)
+    failing = sum(1 for row in rows if row["colour"] == "bad")
+    items = [("sites", "sites", len(statuses)), ("files", "files", total("files_listed")),
+             ("missing", "missing", total("missing")), ("orphans", "orphan", total("orphan")),
+             ("confirmed", "confirmed", confirmed), ("sites failing", "failing", failing)]
+    out = [(label, key, {"n": n, "text": str(n)}) for label, key, n in items]
+    out.insert(2, ("bytes", "bytes", {"n": total("bytes_listed"),
+                                      "text": _bytes(total("bytes_listed"))}))
+    return out
 
 
 def overview(statuses, now: float) -> str:
-    rows = []
-    for st in statuses:
-        run = st.last_complete or st.last_run
-        c = run.counts if run else {k: 0 for k in ("files_listed", "bytes_listed")}
-        last = st.last_run
-        cells = [f'<td class="name"><a href="sites/{_e(st.name)}.html">{_e(st.name)}</a></td>',
-                 f'<td class="state text">{_e(st.state)}</td>',
-                 f'<td class="mode text">{_e(st.mode)}</td>',
-                 f'<td class="last text">{_e(_when(last.started if last else None))}</td>',
-                 f'<td class="status text">{_e(last.status if last else "-")}</td>',
-                 f'<td class="age">{_e(age(now - last.finished) if last else "-")}</td>']
-        if run is None:
-            cells += ['<td class="files" data-value="0">-</td>']
-            cells += ["<td>-</td>"] * (len(OVERVIEW_HEADER) - len(cells) - 1)
-        else:
-            gates = "passed" if run.gates_passed else "blocked"
-            cells += [f'<td class="files" data-value="{c["files_listed"]}">{c["files_listed"]}</td>',
-                      f'<td class="bytes">{_e(_bytes(c["bytes_listed"]))}</td>',
-                      *_class_cells(c),
-                      f'<td class="gates text{"" if run.gates_passed else " hot"}">{gates}</td>']
-        rows.append(f'<tr class="{attention(st, now)}" data-site="{_e(st.name)}">'
-                    + "".join(cells) + "</tr>")
-    head = "".join(f"<th>{_e(h)}</th>" for h in OVERVIEW_HEADER)
-    legend = ('<p class="legend">Row colour: <span style="background:#cdeccd">clean</span>'
-              '<span style="background:#fbe6a6">findings to look at</span>'
-              '<span style="background:#f4b6b6">last run failed, interrupted, gated or '
-              f'no complete run for {STALE_DAYS} days</span>'
-              '<span style="background:#ddd">halted or disabled</span>. Counts are from the '
-              'last complete run.</p>')
-    return (f'<p>Generated {_e(_when(now))}.</p>{legend}\n<table id="overview">'
-            f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table>")
+    rows = sorted((_row(st, now) for st in statuses), key=_severity)
+    return _env.get_template("overview.html").render(
+        title="Consistency checks", generated=_when(now), columns=_columns(), rows=rows,
+        totals=_totals(statuses, rows),
+        legend=[(key, text) for key, (_rank, text) in COLOURS.items()])
 
 
-def plot(runs, series: list[tuple[str, str, str]], title: str, unit: str = "") -> str:
-    """An SVG line plot of ``series`` ((key, label, colour)) over ``runs`` (oldest first)."""
-    width, height, pad = 640, 200, 40
-    values = [[_value(run, key) for run in runs] for key, _l, _c in series]
-    top = max([v for vs in values for v in vs] + [1])
-    n = max(len(runs) - 1, 1)
-
-    def xy(i, v):
-        return (pad + i * (width - 2 * pad) / n, height - pad - v * (height - 2 * pad) / top)
-
-    parts = [f'<svg class="plot" width="{width}" height="{height}" role="img" '
-             f'aria-label="{_e(title)}" xmlns="http://www.w3.org/2000/svg">',
-             f'<text x="{pad}" y="16" font-size="13">{_e(title)}</text>',
-             f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#888"/>',
-             f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#888"/>',
-             f'<text x="4" y="{pad + 4}" font-size="11">{_e(_num(top))}{_e(unit)}</text>',
-             f'<text x="4" y="{height - pad + 4}" font-size="11">0</text>']
-    for (key, label, colour), vs in zip(series, values):
-        points = " ".join("%.1f,%.1f" % xy(i, v) for i, v in enumerate(vs))
-        parts.append(f'<polyline class="{_e(key)}" fill="none" stroke="{colour}" '
-                     f'stroke-width="2" points="{points}"/>')
-        for i, v in enumerate(vs):
-            x, y = xy(i, v)
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}">'
-                         f"<title>{_e(label)}: {_e(_num(v))}{_e(unit)}</title></circle>")
-    for k, (_key, label, colour) in enumerate(series):
-        parts.append(f'<text x="{width - pad - 140}" y="{16 + 14 * k}" font-size="12" '
-                     f'fill="{colour}">{_e(label)}</text>')
-    if runs:
-        parts.append(f'<text x="{pad}" y="{height - 12}" font-size="11">{_e(_when(runs[0].started))}</text>')
-        parts.append(f'<text x="{width - pad - 130}" y="{height - 12}" font-size="11">'
-                     f"{_e(_when(runs[-1].started))}</text>")
-    return "".join(parts) + "</svg>"
+PLOTS = (("missing", "Missing files", "#c0392b", ""), ("orphan", "Orphan files", "#2c6fbb", ""),
+         ("unlisted", "Unlisted directories", "#8e44ad", ""),
+         ("listing_seconds", "Listing time", "#555", " s"))
 
 
-def _value(run, key: str) -> float:
-    return run.listing_seconds if key == "listing_seconds" else run.counts[key]
-
-
-def _num(v: float) -> str:
-    return f"{v:.0f}" if float(v).is_integer() or v >= 100 else f"{v:.1f}"
-
-
-def site_page(st, runs, files: dict[str, int]) -> str:
+def site_page(st, runs, findings: list, dataset_of) -> str:
     complete = [r for r in reversed(runs[:PLOT_RUNS]) if r.complete]
-    counts_plot = plot(complete, [("missing", "missing", "#c0392b"), ("orphan", "orphan", "#2c6fbb")],
-                       "Missing and orphan files per complete run")
-    time_plot = plot(complete, [("listing_seconds", "listing time", "#555")],
-                     "Listing time per complete run", " s")
-    if st.last_complete:
-        links = "".join(f'<li><a href="{_e(st.name)}/{cls.name}.txt">{cls.name}</a> '
-                        f'({files[cls.name]})</li>' for cls in CLASSES)
-        links += (f'<li><a href="{_e(st.name)}/confirmed.txt">confirmed</a> '
-                  f'({files["confirmed"]})</li>')
-        lists = (f"<h2>Findings of run {st.last_complete.id} "
-                 f"({_e(_when(st.last_complete.started))})</h2><ul>{links}</ul>")
-    else:
-        lists = "<p>No complete run yet.</p>"
-    head = ("run", "started", "took", "status", "files listed",
-            *(cls.label for cls in CLASSES), "changed",
-            *(f"confirmed {cls.label}" for cls in CONFIRMABLE), "listing time", "acted", "note")
-    rows = []
-    for r in runs[:HISTORY_ROWS]:
-        c = r.counts
-        rows.append("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in (
-            r.id, _when(r.started), f"{r.finished - r.started:.0f} s", r.status,
-            c["files_listed"], *(c[cls.name] for cls in CLASSES), c["changed"],
-            *(c[f"confirmed_{cls.name}"] for cls in CONFIRMABLE),
-            f"{r.listing_seconds:.1f} s", "yes" if r.acted else "no"))
-            + f'<td class="text">{_e(r.message[:200])}</td></tr>')
-    table = (f'<table id="runs"><thead><tr>{"".join(f"<th>{h}</th>" for h in head)}</tr></thead>'
-             "<tbody>" + "".join(rows) + "</tbody></table>")
-    body = (f'<p><a href="../index.html">all sites</a> · state <b>{_e(st.state)}</b>, '
-            f"mode <b>{_e(st.mode)}</b></p>\n{counts_plot}\n{time_plot}\n{lists}\n"
-            f"<h2>Runs</h2>\n{table}")
-    return _page(f"Consistency: {st.name}", body)
+    plots = [report_plot.svg(complete, key, title, colour, unit)
+             for key, title, colour, unit in PLOTS]
+    last = st.last_run
+    gate_reasons = list((last.summary.get("gates") or {}).get("reasons", [])) if last else []
+    if last and not gate_reasons and last.message and last.status != RunStatus.COMPLETED:
+        gate_reasons = [last.message]
+    now = time.time()
+    return _env.get_template("site.html").render(
+        title=f"Consistency: {st.name}", st=st, file=urllib.parse.quote(st.name),
+        last_status=str(last.status) if last else "never run",
+        last_when=_when(last.started) if last else "never",
+        last_complete_when=(f"{age(now - st.last_complete.finished)} ago"
+                            if st.last_complete else "never"),
+        gate_reasons=gate_reasons, plots=plots, complete=st.last_complete,
+        complete_when=_when(st.last_complete.started) if st.last_complete else "",
+        finding_groups=_groups(findings, dataset_of),
+        confirmed_n=sum(1 for f in findings if f[3]),
+        run_header=("run", "started", "took", "status", "mode", "listed",
+                    *(cls.label for cls in CLASSES), "confirmed", "listing", "acted", "reason"),
+        run_rows=[_run_row(r) for r in runs[:HISTORY_ROWS]])
+
+
+def _run_row(r) -> dict:
+    c = r.counts
+    colour = "ok" if r.status == RunStatus.COMPLETED else "bad"
+    return {"colour": colour, "reason": r.message,
+            "cells": (r.id, _when(r.started), f"{r.finished - r.started:.0f} s", r.status,
+                      r.mode or "-", c["files_listed"], *(c[cls.name] for cls in CLASSES),
+                      sum(c[f"confirmed_{cls.name}"] for cls in CONFIRMABLE),
+                      f"{r.listing_seconds:.1f} s", "yes" if r.acted else "no")}
+
+
+def _groups(findings: list, dataset_of) -> list[dict]:
+    groups = []
+    for cls in CLASSES:
+        rows = [(lfn, size, conf) for c, lfn, size, conf in findings if c == cls.name]
+        group = {"name": cls.name, "label": cls.label, "n": len(rows), "sized": cls.sized,
+                 "size": _bytes(sum(s for _l, s, _c in rows)) if cls.sized and rows else "",
+                 "rows": [(lfn, _bytes(size), conf) for lfn, size, conf in rows[:FINDING_ROWS]],
+                 "more": max(0, len(rows) - FINDING_ROWS), "open": cls.hot and bool(rows),
+                 "datasets": []}
+        if cls.name == "missing" and dataset_of is not None and rows:
+            group["datasets"] = _by_dataset(rows, dataset_of)
+        groups.append(group)
+    return groups
+
+
+def _by_dataset(rows, dataset_of) -> list[dict]:
+    sets: dict[str, list[int]] = {}
+    for lfn, size, _conf in rows:
+        name = dataset_of(lfn) or "(no dataset)"
+        entry = sets.setdefault(name, [0, 0])
+        entry[0] += 1
+        entry[1] += size
+    return [{"name": name, "n": n, "size": _bytes(size)}
+            for name, (n, size) in sorted(sets.items(), key=lambda kv: (-kv[1][0], kv[0]))]
+
+
+@contextlib.contextmanager
+def inventory_datasets(site):
+    """The inventory's optional ``dataset_of(lfn) -> str | None``, or None. The inventory is
+    built only to ask, and closed after; one that cannot be built here has none."""
+    from .plugins import get_backend
+
+    try:
+        inventory = get_backend("inventory", site.inventory).factory(site)
+    except Exception as exc:  # the report must not depend on the inventory being reachable
+        log.info("%s: no dataset grouping (inventory %s: %s)", site.name, site.inventory, exc)
+        yield None
+        return
+    try:
+        yield getattr(inventory, "dataset_of", None)
+    finally:
+        if hasattr(inventory, "close"):
+            inventory.close()
 
 
 def write_report(cfg, histories, output: str) -> str:
@@ -203,26 +235,24 @@ def write_report(cfg, histories, output: str) -> str:
         site = cfg.site(st.name)
         history = histories.get(site)
         runs = history.runs(st.name, limit=max(HISTORY_ROWS, PLOT_RUNS))
-        files = _write_lists(history, st, os.path.join(output, "sites", st.name))
-        _write(os.path.join(output, "sites", f"{st.name}.html"), site_page(st, runs, files))
+        findings = history.findings(st.last_complete.id) if st.last_complete else []
+        _write_lists(findings, st, os.path.join(output, "sites", st.name))
+        with inventory_datasets(site) as dataset_of:
+            page = site_page(st, runs, findings, dataset_of if findings else None)
+        _write(os.path.join(output, "sites", f"{st.name}.html"), page)
     index = os.path.join(output, "index.html")
-    _write(index, _page("Consistency checks", overview(statuses, now)))
+    _write(index, overview(statuses, now))
     return index
 
 
-def _write_lists(history, st, directory: str) -> dict[str, int]:
-    counts = {name: 0 for name in (*(cls.name for cls in CLASSES), "confirmed")}
+def _write_lists(rows: list, st, directory: str) -> None:
     if st.last_complete is None:
-        return counts
-    rows = history.findings(st.last_complete.id)
+        return
     for cls in CLASSES:
-        lfns = [lfn for c, lfn, _s, _conf in rows if c == cls.name]
-        write_lines(os.path.join(directory, f"{cls.name}.txt"), lfns)
-        counts[cls.name] = len(lfns)
-    confirmed = [f"{c} {lfn}" for c, lfn, _s, conf in rows if conf]
-    write_lines(os.path.join(directory, "confirmed.txt"), confirmed)
-    counts["confirmed"] = len(confirmed)
-    return counts
+        write_lines(os.path.join(directory, f"{cls.name}.txt"),
+                    [lfn for c, lfn, _s, _conf in rows if c == cls.name])
+    write_lines(os.path.join(directory, "confirmed.txt"),
+                [f"{c} {lfn}" for c, lfn, _s, conf in rows if conf])
 
 
 def _write(path: str, text: str) -> None:

@@ -99,6 +99,7 @@ def _site(site_or_name, config, overrides) -> SiteConfig:
 def _run(site: SiteConfig, history: History, *, act, lister, inventory, reporters, stop,
          progress, metrics) -> CheckResult:
     acting = _acting(site, history, act)
+    mode = history.state(site.name)[1]
     started = time.time()
     with contextlib.ExitStack() as closing:
         if reporters is None:
@@ -114,7 +115,7 @@ def _run(site: SiteConfig, history: History, *, act, lister, inventory, reporter
                 result = attrs.evolve(result, stopped_by=f"the site was set {watcher.halted}")
             review = confirm.review(site, result, history)
             result = attrs.evolve(result, confirmed=review.confirmed, delta=review.delta,
-                                  delta_against=review.previous, acting=acting,
+                                  delta_against=review.previous, acting=acting, mode=mode,
                                   backends={**result.backends, "reporters": list(reporters)})
             results = _write(site, history, result, metrics)
             result = attrs.evolve(result, output_files=output.result_paths(site.output, site.name))
@@ -126,8 +127,8 @@ def _run(site: SiteConfig, history: History, *, act, lister, inventory, reporter
     finally:  # the summary vouches for the lists, recorded or not; then the set is published
         _publish(results, result)
     retention.after_run(history, site)
-    if metrics:
-        metrics_mod.write(metrics, result, result.run_status)
+    if metrics or site.metrics_push_url:
+        metrics_mod.write(metrics, result, result.run_status, site.metrics_push_url)
     name = result.failed_reporter
     if name:
         raise ReporterFailed(f"{site.name}: reporter {name} {result.reporters[name]} "
@@ -189,9 +190,10 @@ def _failed(site, history: History, started: float, why: str, metrics) -> None:
         history.record_failed(site.name, started, finished, why, scope_of(site))
     except ConsistencyError as again:
         log.error("cannot record the failed run: %s", again)
-    if metrics:
+    if metrics or site.metrics_push_url:
         try:
-            metrics_mod.write_failed(metrics, site.name, started, finished)
+            metrics_mod.write_failed(metrics, site.name, started, finished,
+                                     site.metrics_push_url)
         except ConsistencyError as again:
             log.error("cannot write metrics: %s", again)
 

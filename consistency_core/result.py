@@ -66,6 +66,7 @@ class CheckResult:
     delta_against: int | None = None  # that run's id (None: no comparable complete run)
     run_id: int | None = None  # this run's id in the history, once recorded
     acting: bool = False  # --act given and honoured for the site (not in dry mode)
+    mode: str = "dry"  # the site's mode when the run started: dry or act (consistency status)
     stopped_by: str = ""  # why an interrupted run stopped, when known (the site was halted)
 
     @property
@@ -113,6 +114,7 @@ class CheckResult:
             "site": self.site,
             "status": str(self.status),
             "run_status": str(self.run_status),
+            "mode": self.mode,
             "reason": self.reason,
             "started": self.started,
             "finished": self.finished,

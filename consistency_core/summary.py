@@ -30,6 +30,7 @@ def render(result) -> str:
     rows = [
         ("site", result.site),
         ("status", str(result.run_status)),
+        ("mode", _mode(result)),
         ("listed", f"{w.dirs} directories, {w.files} files, {_bytes(w.bytes)}"),
         ("inventory", f"{result.inventory_files} files, {_bytes(result.inventory_bytes)}"),
     ]
@@ -75,6 +76,13 @@ def _confirmation_rows(result) -> list[tuple[str, str]]:
         else:
             rows.append(("acting", f"dry run, would queue: {what}"))
     return rows
+
+
+def _mode(result) -> str:
+    if result.mode == "act":
+        return ("act (acting reporters run with --act once the gates pass and findings "
+                "are confirmed)")
+    return f"dry (nothing acts; consistency status set {result.site} act to allow it)"
 
 
 def _resolved(n: int | None) -> str:

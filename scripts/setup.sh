@@ -6,7 +6,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$REPO/.venv"
 APT_PKGS="python3 python3-venv xrootd-server xrootd-client python3-gfal2 gfal2-plugin-file
-  gfal2-plugin-xrootd gfal2-plugin-http python3-gfal2-util mariadb-server mariadb-client chromium"
+  gfal2-plugin-xrootd gfal2-plugin-http python3-gfal2-util mariadb-server mariadb-client chromium
+  prometheus-pushgateway"
 # client/test-only Python packages that are not in the [test] extra of pyproject.toml
 PIP_EXTRA="xrootd==6.2.1 pymysql duckdb"
 step() { echo "==> setup: $*"; }

@@ -4,6 +4,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -83,6 +84,8 @@ def site_cfg(gen_site, tmp_path, **keys):
 def check(cfg, history, act=True):
     """One run through run_site, recorded in ``history`` (the site's history_url)."""
     assert history.url == cfg.history_url
+    if act:  # sites start dry: acting is the deliberate step (consistency status set GEN act)
+        history.set_state(cfg.name, time.time(), mode="act")
     queue = QueueReporter()
     result = run_site(cfg, act=act, reporters={"queue": queue})
     return result, queue.given
@@ -187,7 +190,7 @@ def test_history_on_mariadb(tmp_path, gen_site, mariadb_server):
     conn = mariadb_server.connect()
     with conn.cursor() as cur:
         cur.execute("SELECT site, state, mode FROM site_state")
-        assert cur.fetchall() == (("GEN", "halted", "act"),)
+        assert cur.fetchall() == (("GEN", "halted", "dry"),)  # new sites start dry
     conn.close()
     refused = cli("run", "--pick", "GEN", "--config", config)
     assert refused.returncode == 1 and "no site matching" in refused.stderr

@@ -31,6 +31,11 @@ def one(tmp_path):
     return config, site
 
 
+def set_act(config):
+    """Sites start dry: acting is the deliberate step."""
+    assert cli("status", "set", "T2_E", "act", "--config", config).returncode == 0
+
+
 def runs(tmp_path):
     db = sqlite3.connect(tmp_path / "state" / "history.sqlite")
     try:
@@ -46,6 +51,7 @@ def summary(tmp_path, site="T2_E"):
 
 def test_embedding_honours_state_lock_and_confirmation(tmp_path, one):
     config, site = one
+    set_act(config)
     cfg = config_mod.load(str(config)).site("T2_E")
     queue = QueueReporter()
     first = run_site("T2_E", config=str(config), act=True, reporters={"q": queue})
@@ -93,6 +99,7 @@ def test_bare_check_records_and_writes_nothing(tmp_path, one):
 
 def test_a_failing_reporter_is_one_run_that_keeps_its_findings(tmp_path, one):
     config, site = one
+    set_act(config)
     text = config.read_text().replace("[defaults]", '[defaults]\nreporters = ["broken"]')
     config.write_text(text)
     proc = cli("run", "--site", "T2_E", "--config", config)

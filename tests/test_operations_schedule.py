@@ -36,7 +36,7 @@ def test_pick_takes_the_site_waiting_longest_and_skips_halted_and_disabled(three
     assert order == ["T2_A", "T2_B", "T3_C"]  # never run: name order
     assert picked(cli("run", "--pick", "T", "--config", config)) == "T2_A"  # oldest again
     assert cli("status", "set", "T2_B", "halt", "--config", config).stdout.strip() == \
-        "T2_B: halted, act"
+        "T2_B: halted, dry"  # new sites start dry
     assert picked(cli("run", "--pick", "T", "--config", config)) == "T3_C"
     assert cli("status", "set", "T3_C", "disable", "--config", config).returncode == 0
     assert picked(cli("run", "--pick", "T", "--config", config)) == "T2_A"
@@ -49,7 +49,7 @@ def test_pick_takes_the_site_waiting_longest_and_skips_halted_and_disabled(three
 
     status = cli("status", "--config", config).stdout.splitlines()
     rows = {line.split()[0]: line.split() for line in status[1:]}
-    assert rows["T2_B"][1:3] == ["ready", "act"] and rows["T3_C"][1] == "disabled"
+    assert rows["T2_B"][1:3] == ["ready", "dry"] and rows["T3_C"][1] == "disabled"
 
     nomatch = cli("run", "--pick", "^NOPE", "--config", config)
     assert nomatch.returncode == 2 and len(nomatch.stderr.strip().splitlines()) == 1
@@ -137,7 +137,7 @@ def test_one_check_per_site_and_a_crash_leaves_it_pickable(tmp_path):
         proc.communicate()
     assert runs(tmp_path) == []  # no half-written run
     row = cli("status", "--config", config).stdout.splitlines()[1].split()
-    assert row[:3] == ["T2_SLOW", "ready", "act"] and "pid" not in row
+    assert row[:3] == ["T2_SLOW", "ready", "dry"] and "pid" not in row
     fast = config.read_text().replace("slow_delay = 0.25", "slow_delay = 0.0")
     config.write_text(fast)
     assert picked(cli("run", "--pick", "SLOW", "--config", config)) == "T2_SLOW"

@@ -33,6 +33,7 @@ def unmerged_site(tmp_path, **keys):
                 "max_missing_fraction": 0.5, "max_orphan_fraction": 0.5,
                 "confirm_orphan_runs": 2, "confirm_orphan_days": 0, **keys}
     config = write_config(tmp_path / "c.toml", {"T2_U": site}, **defaults)
+    assert cli("status", "set", "T2_U", "act", "--config", config).returncode == 0  # sites start dry
     return config, site
 
 
@@ -72,8 +73,8 @@ def test_old_unmerged_files_are_their_own_class_confirmed_like_orphans(tmp_path)
     assert header[header.index("unmerged") - 1] == "empty_dirs"
     prom = tmp_path / "t2_u.prom"
     assert cli("run", "--site", "T2_U", "--config", config, "--metrics", prom).returncode == 0
-    assert 'consistency_findings{site="T2_U",class="unmerged"} 4' in prom.read_text()
-    assert 'consistency_confirmed_findings{site="T2_U",class="unmerged"} 4' in prom.read_text()
+    assert 'consistency_findings{class="unmerged",site="T2_U"} 4.0' in prom.read_text()
+    assert 'consistency_confirmed_findings{class="unmerged",site="T2_U"} 4.0' in prom.read_text()
     assert cli("report", "--config", config, "--output", tmp_path / "www").returncode == 0
     page = (tmp_path / "www" / "index.html").read_text()
     assert 'class="unmerged warm" data-value="4"' in page

@@ -138,6 +138,11 @@ class DynamoInventory:
     def protect_orphans(self, lfns: list[str]) -> set[str]:
         return protected_orphans(self.db, self.settings, lfns)
 
+    def dataset_of(self, lfn: str) -> str | None:
+        """The dataset of an LFN by the site's rule (the report groups missing files by it);
+        no database connection is needed."""
+        return self.settings.dataset_from_lfn(lfn)
+
     def close(self) -> None:
         self.db.close()
 

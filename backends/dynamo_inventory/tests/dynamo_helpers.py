@@ -240,11 +240,24 @@ def build_world(tmp: Path, db, *, seed: int = 11, n_files: int = 600, queue="sub
             "confirm_orphan_runs": 1, "confirm_orphan_days": 0, **(extra or {})}
     config = tmp / "consistency.toml"
     write_config(config, keys)
+    _set_act(config)
     return World(site_dir=site_dir, config=config, output=output, missing=missing_all,
                  orphan=sorted(orphan), size_mismatch=sorted(exp.size_mismatch),
                  empty_dirs=list(exp.empty_dirs), protected=sorted(protected), by_rule=by_rule,
                  transfers=transfers, no_disk=sorted(no_disk), unrecoverable=sorted(unrecoverable),
                  file_ids=dict(f.files), site_id=target, seeded=seeded)
+
+
+def _set_act(config: Path) -> None:
+    """Sites start dry; these tests are about what acting does: the deliberate step."""
+    from consistency_core.config import load as load_config
+    from consistency_core.history import open_history
+
+    history = open_history(load_config(str(config)).site(SITE))
+    try:
+        history.set_state(SITE, time.time(), mode="act")
+    finally:
+        history.close()
 
 
 def _plant(f: _Filler, site_dir: Path, target: int, disk: int) -> dict:
