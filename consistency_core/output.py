@@ -59,11 +59,11 @@ def write_lists(result, output: str) -> dict[str, str]:
     lists; returns every path, the summary's included (see :func:`write_summary`)."""
     paths = result_paths(output, result.site)
     for cls in CLASSES:
-        write_lines(paths[cls.name], (cls.lfn(row) for row in rows_of(result.findings, cls)))
+        write_lines(paths[cls.name], (cls.line(row) for row in rows_of(result.findings, cls)))
     write_lines(paths["changed"], result.changed)  # inventory entries that changed mid-check
     for cls in CONFIRMABLE:  # what acting reporters get (or would get in a dry run)
         rows = result.confirmed.get(cls.name, [])
-        write_lines(paths[f"confirmed_{cls.name}"], (cls.lfn(row) for row in rows))
+        write_lines(paths[f"confirmed_{cls.name}"], (cls.line(row) for row in rows))
     return paths
 
 

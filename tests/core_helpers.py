@@ -78,5 +78,5 @@ def write_config(path: Path, site: Path, dump: Path, **extra) -> Path:
 
 
 def results(out: Path, site: str = "T2_TEST") -> dict:
-    return {name: (out / f"{site}_{name}.txt").read_text().splitlines()
+    return {name: [l.split("\t")[0] for l in (out / f"{site}_{name}.txt").read_text().splitlines()]
             for name in ("missing", "orphan", "size_mismatch", "empty_dirs", "unlisted")}

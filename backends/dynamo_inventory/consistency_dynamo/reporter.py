@@ -5,6 +5,9 @@
   (status ready, not this site; disk before tape, then by name). Also written:
   ``SITE_missing_no_disk.txt`` (only tape copies; the transfer is still queued) and
   ``SITE_unrecoverable.txt`` (no copy anywhere; nothing queued);
+- size mismatches (damaged replicas): deletion of the bad copy and a transfer of a good one,
+  in one transaction (:mod:`.repairs`), sources chosen as for missing files; one with no
+  other copy goes to ``SITE_unrecoverable.txt`` too and nothing is deleted;
 - ``SITE_dynamo.json``: what was queued, re-queued, already there and not written.
 
 Acts only with ``--act`` and passing safety gates (the core checks; so does this class, for
@@ -21,7 +24,7 @@ import pymysql
 from consistency_core import ConsistencyError
 from consistency_core.output import write_json, write_lines
 
-from . import queues
+from . import queues, repairs
 from .database import Database, chunks, error_text, in_list, is_lost, site_id
 from .settings import Settings
 from .writer import WriteError, Writer
@@ -59,15 +62,18 @@ class DynamoReporter:
             log.warning("dynamo reporter: not acting (needs --act and passing safety gates)")
             return
         name = self.settings.dynamo_site
-        sid, plan = self._plan([lfn for lfn, _size in result.findings.missing])
+        sid, plan, damaged = self._plan_all(result.findings)
         paths = self._paths(context.output, result.site)
         write_lines(paths["no_disk"], plan.no_disk)
-        write_lines(paths["unrecoverable"], plan.unrecoverable)
+        write_lines(paths["unrecoverable"], sorted(plan.unrecoverable + damaged.unrecoverable))
         deletions = [lfn for lfn, _size in result.findings.orphan] + list(result.findings.empty_dirs)
         writer = Writer(self.db, self.settings)
-        writer.progress.total = {"deletions": len(deletions), "transfers": len(plan.transfers)}
+        writer.progress.total = {"deletions": len(deletions), "transfers": len(plan.transfers),
+                                 "repairs": len(damaged.transfers)}
         steps = [("deletions", deletions, self._deletion_batch(sid, name)),
-                 ("transfers", plan.transfers, self._transfer_batch(sid, name))]
+                 ("transfers", plan.transfers, self._transfer_batch(sid, name)),
+                 ("repairs", damaged.transfers,
+                  repairs.repair_batch(self.settings.queue, sid, name))]
         try:
             for kind, items, batch in steps:
                 writer.write(kind, items, batch)
@@ -75,10 +81,10 @@ class DynamoReporter:
             for kind, items, _batch in steps:
                 if kind not in writer.progress.counts:
                     writer.progress.not_written[kind] = items
-            self._record(paths["record"], writer, plan, str(exc))
+            self._record(paths["record"], writer, plan, str(exc), damaged)
             raise WriteError(f"{exc}; {writer.progress.describe()}; the rest was not queued "
                              f"(listed in {paths['record']}); a rerun queues nothing twice") from None
-        self._record(paths["record"], writer, plan, "")
+        self._record(paths["record"], writer, plan, "", damaged)
         log.info("dynamo reporter: %s", writer.progress.describe())
 
     def _deletion_batch(self, sid: int, name: str):
@@ -92,16 +98,23 @@ class DynamoReporter:
         return lambda cur, batch, now: queues.subscriptions(
             cur, sid, name, [lfn for lfn, _src in batch], 0, now)
 
-    def _plan(self, missing: list[str]) -> tuple[int, TransferPlan]:
-        """Read-only: where each missing file can come from. Nothing is queued yet."""
+    def _plan_all(self, findings) -> tuple[int, TransferPlan, TransferPlan]:
+        """The missing files' transfers and the damaged replicas' repairs."""
+        return self._plan([lfn for lfn, _size in findings.missing],
+                          [row[0] for row in findings.size_mismatch])
+
+    def _plan(self, missing: list[str],
+              damaged: list[str] = ()) -> tuple[int, TransferPlan, TransferPlan]:
+        """Read-only: where each missing or damaged file can come from. Nothing is queued."""
         while True:
             conn = self.db.connection()
             try:
                 with conn.cursor() as cur:
                     sid = site_id(cur, self.settings)
                     plan = plan_transfers(cur, sid, missing)
+                    repair = plan_transfers(cur, sid, list(damaged))
                 conn.commit()
-                return sid, plan
+                return sid, plan, repair
             except pymysql.MySQLError as exc:
                 if is_lost(exc) and self.db.restore():
                     continue
@@ -115,9 +128,12 @@ class DynamoReporter:
             ("no_disk", "missing_no_disk.txt"), ("unrecoverable", "unrecoverable.txt"),
             ("record", "dynamo.json"))}
 
-    def _record(self, path: str, writer: Writer, plan: TransferPlan, error: str) -> None:
+    def _record(self, path: str, writer: Writer, plan: TransferPlan, error: str,
+                damaged: TransferPlan) -> None:
         p = writer.progress
         write_json(path, {
+            "damaged_unrecoverable": len(damaged.unrecoverable),
+            "damaged_no_disk": len(damaged.no_disk),
             "site": self.settings.dynamo_site, "queue": self.settings.queue,
             "status": "failed" if error else "complete", "error": error,
             "written": {k: dict(v) for k, v in p.counts.items()}, "total": p.total,

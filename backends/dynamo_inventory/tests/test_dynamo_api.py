@@ -135,13 +135,15 @@ def test_invalidate_records_confirmed_missing_once(tmp_path, mariadb_server):
     assert run_cli("run", "--site", SITE, "--config", world.config,
                    db=mariadb_server).returncode == 0
     conn = mariadb_server.connect()
-    want = sorted((SITE, lfn) for lfn in world.missing)
+    lost = sorted(set(world.missing) | set(world.size_mismatch))  # damaged replicas too
+    assert world.size_mismatch
+    want = sorted((SITE, lfn) for lfn in lost)
     for again in (False, True):
         res = run_cli("invalidate", "--site", SITE, "--config", world.config, db=mariadb_server)
         assert res.returncode == 0, res.stderr
         assert table_rows(conn)["local_invalidations"] == want
-        assert f"{len(world.missing)} confirmed missing" in res.stdout
-        assert f"{0 if again else len(world.missing)} recorded now" in res.stdout
+        assert f"{len(lost)} confirmed missing or damaged" in res.stdout
+        assert f"{0 if again else len(lost)} recorded now" in res.stdout
 
 
 def test_invalidate_refuses_a_result_whose_gates_failed(tmp_path, mariadb_server):
@@ -157,7 +159,8 @@ def test_invalidate_refuses_a_result_whose_gates_failed(tmp_path, mariadb_server
 def test_invalidate_takes_only_files_confirmed_over_runs(tmp_path, mariadb_server):
     world = build_world(tmp_path, mariadb_server, extra={"confirm_missing_runs": 2})
     conn = mariadb_server.connect()
-    for run, want in ((1, []), (2, sorted((SITE, lfn) for lfn in world.missing))):
+    lost = set(world.missing) | set(world.size_mismatch)
+    for run, want in ((1, []), (2, sorted((SITE, lfn) for lfn in lost))):
         assert run_cli("run", "--site", SITE, "--config", world.config,
                        db=mariadb_server).returncode == 0
         res = run_cli("invalidate", "--site", SITE, "--config", world.config, db=mariadb_server)

@@ -77,7 +77,7 @@ def consistency(*args, timeout: float = 180,
 
 
 def results(out: Path, site: str = SITE) -> dict[str, list[str]]:
-    return {name: sorted((out / f"{site}_{name}.txt").read_text().splitlines())
+    return {name: sorted([l.split("\t")[0] for l in (out / f"{site}_{name}.txt").read_text().splitlines()])
             for name in CATEGORIES}
 
 
