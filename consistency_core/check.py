@@ -8,7 +8,7 @@ import time
 
 import attrs
 
-from . import plugins
+from . import datasets, plugins
 from .compare import compare, unmerged_area
 from .config import SiteConfig
 from .engine import Walker
@@ -18,6 +18,7 @@ from .progress import Progress
 from .result import CheckResult, evaluate_gates, scope_of
 from .run_status import RunStatus
 from .tree import Tree, join
+from .usage import storage_usage
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
         findings = compare(inv_tree, remote, site.top_dirs, site.ignore, protect, site.root,
                            unmerged_before)
         timings["compare"] = time.monotonic() - t0
+        blocks = datasets.blocks_of(inventory, [lfn for lfn, _size in findings.missing])
 
         interrupted = walk.interrupted or stop.is_set()
         status = RunStatus.INTERRUPTED if interrupted else RunStatus.COMPLETED
@@ -84,7 +86,8 @@ def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
             site=site.name, status=status, findings=findings, walk=walk,
             inventory_files=inv_files, inventory_bytes=inv_bytes, gates=gates,
             started=started, finished=time.time(), timings=timings, changed=changed,
-            scope=scope_of(site),
+            scope=scope_of(site), missing_blocks=blocks,
+            storage=storage_usage(inv_tree, remote, site.top_dirs),
             backends={"lister": site.lister, "inventory": site.inventory, "reporters": []})
         plugins.call("check_finished", site=site, result=result)
     return result

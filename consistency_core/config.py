@@ -101,6 +101,10 @@ class SiteConfig:
     unmerged_age: float = key(0.0, "days after which an orphan in {root}/unmerged is an "
                               "unmerged deletion candidate (0: off, they stay orphans)",
                               type=NUMBER, at_least=0, converter=_number)
+    log_dir: str = key("", "directory for per-site log files SITE.log, rotated by run "
+                       "(empty: no log file; relative: to the config file's directory)")
+    log_keep: int = key(10, "earlier runs' log files kept (SITE.log.1 ... SITE.log.N)",
+                        type=int, at_least=0)
     options: dict = attrs.field(factory=dict, eq=False)
     source: str = ""
 
@@ -196,6 +200,8 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
         raise ConfigError(f"{path}: {where}.threads: {values['threads']} is more than the "
                           f"{values['lister']} lister supports (at most {limit})")
     values["state_dir"] = _beside(values["state_dir"], path)
+    if values["log_dir"]:
+        values["log_dir"] = _beside(values["log_dir"], path)
     options = {k: v for k, v in raw.items() if k not in CORE_FIELDS}
     try:
         return SiteConfig(name=name, options=options, source=path, **values)

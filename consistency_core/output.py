@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 
+from . import datasets
 from .finding_classes import CLASSES, CONFIRMABLE, rows_of
 from .model import ConsistencyError
 
@@ -51,6 +52,8 @@ def result_paths(output: str, site: str) -> dict[str, str]:
     for cls in CONFIRMABLE:
         paths[f"confirmed_{cls.name}"] = os.path.join(output, f"{site}_confirmed_{cls.name}.txt")
     paths["summary"] = os.path.join(output, f"{site}_summary.json")
+    paths["missing_datasets"] = os.path.join(output, f"{site}_missing_datasets.txt")
+    paths["storage"] = os.path.join(output, f"{site}_storage.json")
     return paths
 
 
@@ -64,7 +67,20 @@ def write_lists(result, output: str) -> dict[str, str]:
     for cls in CONFIRMABLE:  # what acting reporters get (or would get in a dry run)
         rows = result.confirmed.get(cls.name, [])
         write_lines(paths[f"confirmed_{cls.name}"], (cls.line(row) for row in rows))
+    write_operator_views(result, paths)
     return paths
+
+
+def write_operator_views(result, paths: dict) -> None:
+    """The missing files by dataset and block, and the storage use per top directory (when
+    the check listed the site into a tree)."""
+    write_lines(paths["missing_datasets"],
+                datasets.lines(result.findings.missing, result.missing_blocks))
+    if result.storage is not None:
+        write_json(paths["storage"], {"site": result.site, "timestamp": int(result.finished),
+                                      "directories": result.storage})
+    else:
+        paths.pop("storage")
 
 
 def write_summary(result, output: str) -> str:

@@ -51,6 +51,9 @@ class CheckResult:
     run_id: int | None = None  # this run's id in the history, once recorded
     acting: bool = False  # --act given and honoured for the site (not in dry mode)
     stopped_by: str = ""  # why an interrupted run stopped, when known (the site was halted)
+    # the missing files' (dataset, block) by LFN, as the inventory knows them (datasets.py)
+    missing_blocks: dict = attrs.field(factory=dict)
+    storage: list | None = None  # files and bytes per top directory (usage.py), if known
 
     @property
     def completed(self) -> bool:

@@ -42,6 +42,12 @@ def test_act_queues_exactly_the_repairs_and_a_rerun_nothing(tmp_path, mariadb_se
     dmg3 = [r.split("\t") for r in rows if "/dmg3.root" in r]
     assert dmg3 == [["/store/mc/DynamoTest/Damaged/AODSIM/Plant-v1/00000/dmg3.root",
                      "600", "599"]]  # LFN, inventory size, site size
+    groups = [line.split("\t") for line in
+              (world.output / f"{SITE}_missing_datasets.txt").read_text().splitlines()[1:]]
+    assert sum(int(n) for _ds, _block, n, _size in groups) == len(world.missing)
+    deleting = "/Deleting/DynamoTest-Plant-v1/AODSIM"  # the planted del3, 500 bytes, block b1
+    assert [deleting, f"{deleting}#b1", "1", "500"] in groups
+    assert all(block.startswith(ds + "#") for ds, block, _n, _size in groups)  # from Dynamo
     want = expected_rows(world, queue)
     conn = mariadb_server.connect()
     assert table_rows(conn) == want
