@@ -73,7 +73,7 @@ def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
         t0 = time.monotonic()
         protect = getattr(inventory, "protect_orphans", None)
         findings = compare(inv_tree, remote, site.top_dirs, site.ignore, protect, site.root,
-                           unmerged_before)
+                           unmerged_before, **unmerged_rules(site, started))
         timings["compare"] = time.monotonic() - t0
         blocks = datasets.blocks_of(inventory, [lfn for lfn, _size in findings.missing])
 
@@ -91,6 +91,23 @@ def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
             backends={"lister": site.lister, "inventory": site.inventory, "reporters": []})
         plugins.call("check_finished", site=site, result=result)
     return result
+
+
+def unmerged_rules(site: SiteConfig, started: float) -> dict:
+    """The logs' age limit and the protected list (read now, after the listing) for
+    :func:`compare`; nothing while unmerged cleaning is off."""
+    if not site.unmerged_age:
+        return {}
+    from .protected_lfns import Protected, load
+
+    rules = {}
+    if site.unmerged_logs_age:
+        rules["unmerged_logs_before"] = started - site.unmerged_logs_age * 86400
+    if site.unmerged_protected:
+        rules["unmerged_protected"] = Protected(load(
+            site.unmerged_protected, site.timeout or 60.0,
+            f"{site.source or '(command line)'}: sites.{site.name}.unmerged_protected"))
+    return rules
 
 
 def make_backend(kind: str, name: str, site: SiteConfig):
@@ -221,7 +238,7 @@ def _diff_trees(site: SiteConfig, inventory_path: str, listing_path: str, cutoff
     timings["listing"] = time.monotonic() - t0
     t0 = time.monotonic()
     findings = compare(inv_tree, remote, site.top_dirs, site.ignore, None, site.root,
-                       unmerged_before)
+                       unmerged_before, **unmerged_rules(site, time.time()))
     timings["compare"] = time.monotonic() - t0
     inv_files, inv_bytes = _inventory_totals(inv_tree, site.top_dirs)
     return findings, inv_files, inv_bytes, timings

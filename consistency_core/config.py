@@ -101,6 +101,12 @@ class SiteConfig:
     unmerged_age: float = key(0.0, "days after which an orphan in {root}/unmerged is an "
                               "unmerged deletion candidate (0: off, they stay orphans)",
                               type=NUMBER, at_least=0, converter=_number)
+    unmerged_logs_age: float = key(
+        0.0, "days after which a file in {root}/unmerged/logs is an unmerged deletion "
+        "candidate (0: as unmerged_age)", type=NUMBER, at_least=0, converter=_number)
+    unmerged_protected: str = key(
+        "", "the protected-LFN list of the unmerged area: a file or an http(s) URL of JSON "
+        "as WMCore publishes it (a list of LFN prefixes)")
     log_dir: str = key("", "directory for per-site log files SITE.log, rotated by run "
                        "(empty: no log file; relative: to the config file's directory)")
     log_keep: int = key(10, "earlier runs' log files kept (SITE.log.1 ... SITE.log.N)",

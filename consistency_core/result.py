@@ -91,6 +91,7 @@ class CheckResult:
         for cls in finding_classes.CLASSES:
             out.update(cls.counts(finding_classes.rows_of(f, cls)))
         out["orphan_protected"] = f.protected
+        out["unmerged_protected"] = f.unmerged_protected
         out["changed_during_check"] = len(self.changed)
         return out
 

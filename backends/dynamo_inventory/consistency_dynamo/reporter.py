@@ -1,6 +1,7 @@
 """Reporter ``dynamo``: queues the repairs of a check where Dynamo picks them up.
 
 - orphans and empty directories: deletion at the site;
+- unmerged candidates (old files in the unmerged area, not protected): deletion at the site;
 - missing files: a transfer from a site holding a complete replica of the file's block
   (status ready, not this site; disk before tape, then by name). Also written:
   ``SITE_missing_no_disk.txt`` (only tape copies; the transfer is still queued) and
@@ -68,9 +69,11 @@ class DynamoReporter:
         write_lines(paths["unrecoverable"], sorted(plan.unrecoverable + damaged.unrecoverable))
         deletions = [lfn for lfn, _size in result.findings.orphan] + list(result.findings.empty_dirs)
         writer = Writer(self.db, self.settings)
+        unmerged = unmerged_deletions(result.findings)
         writer.progress.total = {"deletions": len(deletions), "transfers": len(plan.transfers),
-                                 "repairs": len(damaged.transfers)}
+                                 "repairs": len(damaged.transfers), "unmerged": len(unmerged)}
         steps = [("deletions", deletions, self._deletion_batch(sid, name)),
+                 ("unmerged", unmerged, self._deletion_batch(sid, name)),
                  ("transfers", plan.transfers, self._transfer_batch(sid, name)),
                  ("repairs", damaged.transfers,
                   repairs.repair_batch(self.settings.queue, sid, name))]
@@ -142,6 +145,11 @@ class DynamoReporter:
 
     def close(self) -> None:
         self.db.close()
+
+
+def unmerged_deletions(findings) -> list[str]:
+    """The unmerged area's deletion candidates (confirmed ones, as an acting reporter gets)."""
+    return [row[0] for row in findings.unmerged]
 
 
 def plan_transfers(cur, target_id: int, missing: list[str]) -> TransferPlan:
