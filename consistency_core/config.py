@@ -107,6 +107,15 @@ class SiteConfig:
     unmerged_protected: str = key(
         "", "the protected-LFN list of the unmerged area: a file or an http(s) URL of JSON "
         "as WMCore publishes it (a list of LFN prefixes)")
+    save_cache: bool = key(False, "save what a completed check listed and read as dumps "
+                           "under {state_dir}/cache, for list_max_age/inventory_max_age",
+                           type=bool)
+    list_max_age: float = key(0.0, "days a saved listing of the site is reused instead of "
+                              "listing it again (0: never)", type=NUMBER, at_least=0,
+                              converter=_number)
+    inventory_max_age: float = key(0.0, "days a saved inventory of the site is reused instead "
+                                   "of reading it again (0: never)", type=NUMBER, at_least=0,
+                                   converter=_number)
     log_dir: str = key("", "directory for per-site log files SITE.log, rotated by run "
                        "(empty: no log file; relative: to the config file's directory)")
     log_keep: int = key(10, "earlier runs' log files kept (SITE.log.1 ... SITE.log.N)",

@@ -54,6 +54,7 @@ class CheckResult:
     # the missing files' (dataset, block) by LFN, as the inventory knows them (datasets.py)
     missing_blocks: dict = attrs.field(factory=dict)
     storage: list | None = None  # files and bytes per top directory (usage.py), if known
+    reused: dict = attrs.field(factory=dict)  # listing/inventory -> the saved dump reused
 
     @property
     def completed(self) -> bool:
@@ -121,6 +122,7 @@ class CheckResult:
             "delta_against": self.delta_against,
             "would_act": self.would_act(),
             "run_id": self.run_id,
+            "reused": self.reused,
         }
 
     def would_act(self) -> dict:

@@ -178,3 +178,20 @@ def test_invalidate_records_nothing_for_a_site_set_dry(tmp_path, mariadb_server)
     assert res.returncode == 0, res.stderr
     assert "set dry" in res.stdout
     assert table_rows(mariadb_server.connect())["local_invalidations"] == []
+
+
+def test_inventory_dump_of_a_dynamo_site(tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server)
+    target = tmp_path / "dynamo_inventory.txt"
+    res = run_cli("inventory", "dump", "--site", SITE, "--config", world.config, "--output",
+                  target, db=mariadb_server)
+    assert res.returncode == 0, res.stderr
+    rows = {line.split()[0]: int(line.split()[1]) for line in target.read_text().splitlines()}
+    conn = mariadb_server.connect()
+    with conn.cursor() as cur:  # every file of a complete replica at the site, with its size
+        cur.execute("SELECT f.name, f.size FROM files f JOIN block_replicas br"
+                    " ON br.block_id = f.block_id JOIN sites s ON s.id = br.site_id"
+                    " WHERE s.name = %s AND br.is_complete = 1", (SITE,))
+        complete = dict(cur.fetchall())
+    assert complete and all(rows[lfn] == size for lfn, size in complete.items())
+    assert set(world.missing) <= set(rows)
