@@ -7,7 +7,11 @@ import time
 
 import pytest
 
-from core_helpers import VENV_BIN, consistency, planted_site, results, write_config
+from consistency_core.testing.results import read_results
+from consistency_core.testing.runner import PROGRAM
+from consistency_core.testing.runner import run_cli as consistency
+from consistency_core.testing.sites import planted_config as write_config
+from consistency_core.testing.sites import planted_site
 
 
 def test_run_reports_exactly_the_planted_findings(tmp_path):
@@ -15,7 +19,7 @@ def test_run_reports_exactly_the_planted_findings(tmp_path):
     cfg = write_config(tmp_path / "c.toml", site, dump)
     out = tmp_path / "out"
     proc = consistency("run", "--site", "T2_TEST", "--config", cfg, "--output", out, check_rc=0)
-    assert results(out) == expected
+    assert read_results(out, "T2_TEST") == expected
     summary = json.loads((out / "T2_TEST_summary.json").read_text())
     assert summary["status"] == "completed"
     assert summary["counts"]["missing"] == 1 and summary["counts"]["orphan"] == 1
@@ -67,7 +71,7 @@ def test_diff_of_list_and_inventory_matches_run(tmp_path):
     out = tmp_path / "diffout"
     consistency("diff", dump, listing, "--output", out, "--site", "T2_TEST", "--config", cfg,
                 check_rc=0)
-    got = results(out)
+    got = read_results(out, "T2_TEST")
     assert got["missing"] == expected["missing"]
     assert got["orphan"] == expected["orphan"]
     assert got["size_mismatch"] == expected["size_mismatch"]
@@ -86,7 +90,7 @@ def test_diff_reads_compressed_dumps_and_honours_unlisted_marks(tmp_path):
     out = tmp_path / "out"
     consistency("diff", tmp_path / "inv.txt.gz", tmp_path / "lst.txt.bz2", "--output", out,
                 check_rc=0)
-    got = results(out, "diff")
+    got = read_results(out, "diff")
     assert got["missing"] == ["/store/c/z.root"]
     assert got["orphan"] == ["/store/c/orphan.root"]
     assert got["unlisted"] == ["/store/b"]
@@ -149,7 +153,7 @@ def test_dynamo_consistency_json_config_is_understood(tmp_path):
     out = tmp_path / "out"
     consistency("run", "--site", "T2_TEST", "--config", cfg, "--inventory", "dump",
                 "--inventory-url", dump, "--output", out, check_rc=0)
-    assert results(out) == expected
+    assert read_results(out, "T2_TEST") == expected
 
 
 def test_dynamo_consistency_json_errors_name_the_file(tmp_path):
@@ -183,13 +187,13 @@ def test_unlisted_directory_for_real_permission_denied(tmp_path):
     os.chmod(locked, 0)
     try:
         proc = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                               str(VENV_BIN / "consistency"), "run", "--site", "T2_TEST",
+                               str(PROGRAM), "run", "--site", "T2_TEST",
                                "--config", str(cfg), "--output", str(out)],
                               capture_output=True, text=True, timeout=60, cwd=tmp_path)
     finally:
         os.chmod(locked, 0o755)
     assert proc.returncode == 0, proc.stderr
-    got = results(out)
+    got = read_results(out, "T2_TEST")
     assert got["unlisted"] == ["/store/mc/Camp/DS0/AODSIM"]
     assert got["missing"] == []  # lost.root is below the denied directory
     assert got["orphan"] == expected["orphan"]
@@ -209,7 +213,7 @@ def test_directory_nobody_may_list_is_unlisted_even_for_root(tmp_path):
         consistency("run", "--site", "T2_TEST", "--config", cfg, "--output", out, check_rc=0)
     finally:
         os.chmod(locked, 0o755)
-    got = results(out)
+    got = read_results(out, "T2_TEST")
     assert got["unlisted"] == ["/store/mc/Camp/DS0/AODSIM"]
     assert got["missing"] == [] and got["orphan"] == expected["orphan"]
     summary = json.loads((out / "T2_TEST_summary.json").read_text())

@@ -11,6 +11,7 @@ from consistency_core import config, dumpdiff
 from consistency_core.check import diff_dumps
 from consistency_core.dumpfile import DumpError
 from consistency_core.testing import sitegen
+from consistency_core.testing.seeds import seeds
 
 NOW = time.time()
 OLD, YOUNG = int(NOW) - 30 * 86400, int(NOW)
@@ -44,7 +45,7 @@ def write(path, lines):
     return path
 
 
-@pytest.mark.parametrize("seed", [random.randrange(1 << 30) for _ in range(2)])
+@pytest.mark.parametrize("seed", seeds(2, "generated dumps"))
 def test_generated_dumps_give_the_planted_findings_on_the_fast_path(tmp_path, seed):
     inv, lst = tmp_path / "inv.txt", tmp_path / "lst.txt"
     exp = sitegen.generate_dumps(inv, lst, seed=seed, n_files=20000, now=NOW)

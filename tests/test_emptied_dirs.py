@@ -13,7 +13,7 @@ from consistency_core.backends.posix import PosixLister
 from consistency_core.model import Listing
 from consistency_core.tree import Tree
 from consistency_core.compare import compare
-from core_helpers import OLD, age_dirs, make_file, planted_site
+from consistency_core.testing.sites import OLD, age_dirs, make_file, planted_site
 
 # parent listed -> child deleted before it is listed
 VICTIMS = {"/store/mc/Camp/DS0/gone": "/store/mc/Camp/DS0/gone/sub",

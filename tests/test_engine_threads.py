@@ -8,7 +8,9 @@ import pytest
 
 from consistency_core.backends.posix import PosixLister
 from consistency_core.engine import MAX_THREADS, Walker
-from core_helpers import consistency, planted_site, write_config
+from consistency_core.testing.runner import run_cli as consistency
+from consistency_core.testing.sites import planted_config as write_config
+from consistency_core.testing.sites import planted_site
 
 
 @attrs.frozen

@@ -1,24 +1,23 @@
-"""Done-when of the core: a generated site (fresh random seed) checked with the posix lister
-and the dump inventory reports exactly the planted findings, and nothing of the decoys."""
+"""Done-when of the core: a generated site (seeds fixed at collection, see
+consistency_core.testing.seeds) checked with the posix lister and the dump inventory reports
+exactly the planted findings, and nothing of the decoys."""
 import json
-import random
 
 import pytest
 
 from consistency_core.testing import sitegen
-from core_helpers import consistency, results
+from consistency_core.testing.configs import write_config
+from consistency_core.testing.results import read_results as results
+from consistency_core.testing.runner import run_cli as consistency
+from consistency_core.testing.seeds import seeds
 
-SEEDS = [random.randrange(1 << 30) for _ in range(2)]
+SEEDS = seeds(2, __name__)
 
 
 def config_for(tmp_path, site_dir, dump, expected, **extra):
-    lines = ["[sites.GEN]", 'lister = "posix"', f'url = "{site_dir}"', 'inventory = "dump"',
-             f'inventory_url = "{dump}"', f'root = "{expected.root}"',
-             "ignore = [" + ", ".join(f'"{p}"' for p in expected.ignore) + "]"]
-    lines += [f"{k} = {v!r}" for k, v in extra.items()]
-    cfg = tmp_path / "consistency.toml"
-    cfg.write_text("\n".join(lines) + "\n")
-    return cfg
+    return write_config(tmp_path / "consistency.toml", {"GEN": {
+        "lister": "posix", "url": str(site_dir), "inventory": "dump", "inventory_url": str(dump),
+        "root": expected.root, "ignore": list(expected.ignore), **extra}})
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -42,9 +41,9 @@ def test_posix_run_reports_exactly_the_planted_findings(tmp_path, seed):
 def test_diff_of_generated_dumps_reports_exactly_the_planted_findings(tmp_path, seed):
     inv, lst = tmp_path / "inv.txt", tmp_path / "list.txt"
     expected = sitegen.generate_dumps(inv, lst, seed=seed, n_files=20000)
-    cfg = tmp_path / "consistency.toml"
-    cfg.write_text("[sites.GEN]\nlister = 'dump'\ninventory = 'dump'\n"
-                   f"root = '{expected.root}'\nignore = {list(expected.ignore)!r}\n")
+    cfg = write_config(tmp_path / "consistency.toml", {"GEN": {
+        "lister": "dump", "inventory": "dump", "root": expected.root,
+        "ignore": list(expected.ignore)}})
     out = tmp_path / "out"
     consistency("diff", inv, lst, "--site", "GEN", "--config", cfg, "--output", out, check_rc=0)
     got = results(out, "GEN")

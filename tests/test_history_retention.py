@@ -9,7 +9,9 @@ import pytest
 from consistency_core import config as config_mod
 from consistency_core.history import open_history
 from consistency_core.retention import prunable
-from core_helpers import consistency, planted_site, write_config
+from consistency_core.testing.runner import run_cli as consistency
+from consistency_core.testing.sites import planted_config as write_config
+from consistency_core.testing.sites import planted_site
 
 DAY = 86400
 

@@ -2,7 +2,6 @@
 run_site, on SQLite and on a real MariaDB."""
 import json
 import os
-import random
 import sqlite3
 import threading
 
@@ -13,12 +12,12 @@ from consistency_core import run_site
 from consistency_core.history import History
 from consistency_core.testing import sitegen
 
-from operations_helpers import cli, generated_config
+from consistency_core.testing.backends import run_cli as cli
+from consistency_core.testing.sites import generated_config
 
 
 @pytest.fixture
-def gen_site(tmp_path):
-    seed = random.randrange(1 << 30)
+def gen_site(tmp_path, seed):
     site_dir, dump = tmp_path / "site", tmp_path / "inventory.txt"
     expected = sitegen.generate(site_dir, dump, seed=seed, n_files=400, n_missing=6,
                                 n_orphan=5, n_size_mismatch=2, n_empty=2)

@@ -14,7 +14,9 @@ from consistency_core import config as config_mod
 from consistency_core import locks
 from consistency_core.history import History, location
 
-from operations_helpers import cli, small_site, write_config
+from consistency_core.testing.backends import run_cli as cli
+from consistency_core.testing.sites import small_site
+from consistency_core.testing.sites import small_sites_config as write_config
 
 
 class QueueReporter:

@@ -12,7 +12,8 @@ from consistency_core.check import merge_snapshots
 from consistency_core.hookspecs import hookimpl
 from consistency_core.tree import Tree
 
-from operations_helpers import site_config, small_site
+from consistency_core.testing.sites import small_site
+from consistency_core.testing.sites import small_site_config as site_config
 
 
 class SlowPosix(PosixLister):
@@ -100,7 +101,7 @@ def test_merge_snapshots_rules():
                      "/s/a/both_new": (15, True)}
 
 
-def test_cli_run_on_a_generated_site_edited_during_the_listing(tmp_path):
+def test_cli_run_on_a_generated_site_edited_during_the_listing(tmp_path, seed):
     """The real command line lists a generated site slowly while transfers arrive and
     deletions happen (storage and dump edited together, in random directories): the result
     is exactly the planted findings, and every edited entry is 'changed during the check'."""
@@ -110,9 +111,10 @@ def test_cli_run_on_a_generated_site_edited_during_the_listing(tmp_path):
     from consistency_core import dumpfile, locks
     from consistency_core.testing import sitegen
 
-    from operations_helpers import cli_background, generated_config
+    from consistency_core.testing.backends import start_process as cli_background
+    from consistency_core.testing.sites import generated_config
 
-    rng = random.Random()
+    rng = random.Random(seed)
     site_dir, dump = tmp_path / "site", tmp_path / "inventory.txt"
     expected = sitegen.generate(site_dir, dump, seed=rng.randrange(1 << 30), n_files=300,
                                 n_missing=4, n_orphan=3, n_size_mismatch=1, n_empty=1)

@@ -1,7 +1,6 @@
 """The static report, rendered by a real headless Chromium (Debian's), read back from the DOM;
 and the Prometheus metrics file of a run."""
 import json
-import random
 import re
 import shutil
 import subprocess
@@ -9,7 +8,8 @@ from html.parser import HTMLParser
 
 from consistency_core.testing import sitegen
 
-from operations_helpers import cli, generated_config, small_site
+from consistency_core.testing.backends import run_cli as cli
+from consistency_core.testing.sites import generated_config, small_site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -58,8 +58,7 @@ def parse(dom):
     return p
 
 
-def test_report_renders_in_chromium_with_the_right_numbers(tmp_path):
-    seed = random.randrange(1 << 30)
+def test_report_renders_in_chromium_with_the_right_numbers(tmp_path, seed):
     gen = (tmp_path / "site", tmp_path / "inv.txt")
     expected = sitegen.generate(*gen, seed=seed, n_files=300, n_missing=4, n_orphan=3,
                                 n_size_mismatch=1, n_empty=1)
@@ -132,8 +131,7 @@ def parse_metrics(text):
     return samples
 
 
-def test_metrics_file_in_prometheus_text_format(tmp_path):
-    seed = random.randrange(1 << 30)
+def test_metrics_file_in_prometheus_text_format(tmp_path, seed):
     gen = (tmp_path / "site", tmp_path / "inv.txt")
     expected = sitegen.generate(*gen, seed=seed, n_files=200, n_missing=3, n_orphan=2)
     config = generated_config(tmp_path, {"GEN": (*gen, expected)})

@@ -10,7 +10,10 @@ import pytest
 
 from consistency_core import locks
 
-from operations_helpers import cli, cli_background, small_site, write_config
+from consistency_core.testing.backends import run_cli as cli
+from consistency_core.testing.backends import start_process as cli_background
+from consistency_core.testing.sites import small_site
+from consistency_core.testing.sites import small_sites_config as write_config
 
 
 @pytest.fixture

@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from core_helpers import VENV_BIN, consistency, planted_site, results, write_config
+from consistency_core.testing.results import read_results
+from consistency_core.testing.runner import PROGRAM
+from consistency_core.testing.runner import run_process as consistency  # plugins load at start
+from consistency_core.testing.sites import planted_config as write_config
+from consistency_core.testing.sites import planted_site
 
 PLUGIN_SRC = Path(__file__).parent / "plugin_pkg"
 
@@ -89,7 +93,7 @@ def test_third_party_lister_and_hooks_run_a_check(tmp_path, plugin_env):
     out = tmp_path / "out"
     consistency("run", "--site", "T2_TEST", "--config", cfg, "--output", out, env=plugin_env,
                 check_rc=0)
-    assert results(out) == expected
+    assert read_results(out, "T2_TEST") == expected
     events = [json.loads(line) for line in trace.read_text().splitlines()]
     assert events[0] == {"event": "started", "site": "T2_TEST"}
     assert events[-1] == {"event": "finished", "status": "completed", "missing": 1}
@@ -170,7 +174,7 @@ def test_signal_stops_the_walk_cleanly(tmp_path, plugin_env, signum):
     cfg = write_config(tmp_path / "c.toml", site, dump, lister="example", example_delay=0.3,
                        threads=1, max_missing_fraction=1.0, max_orphan_fraction=1.0)
     out = tmp_path / "out"
-    proc = subprocess.Popen([str(VENV_BIN / "consistency"), "run", "--site", "T2_TEST",
+    proc = subprocess.Popen([str(PROGRAM), "run", "--site", "T2_TEST",
                              "--config", str(cfg), "--output", str(out), "--act"],
                             env={**os.environ, **plugin_env}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -183,7 +187,7 @@ def test_signal_stops_the_walk_cleanly(tmp_path, plugin_env, signum):
     summary = json.loads((out / "T2_TEST_summary.json").read_text())
     assert summary["status"] == "interrupted"
     assert summary["gates"]["passed"] is False
-    got = results(out)
+    got = read_results(out, "T2_TEST")
     assert got["unlisted"], "what was not listed must be unlisted"
     assert set(got["missing"]) <= set(expected["missing"])
     assert set(got["orphan"]) <= set(expected["orphan"])

@@ -10,8 +10,11 @@ import pytest
 from consistency_core import config as config_mod
 from consistency_core.history import History
 from consistency_core.locks import SiteLocks, holder_in, lock_name
-from core_helpers import planted_site, write_config
-from operations_helpers import cli, cli_background
+# child processes: the lock is held by another process
+from consistency_core.testing.backends import run_process as cli
+from consistency_core.testing.backends import start_process as cli_background
+from consistency_core.testing.sites import planted_config as write_config
+from consistency_core.testing.sites import planted_site
 
 
 def host_config(tmp_path, name, site, dump, url, **extra):

@@ -1,10 +1,17 @@
-"""Shared pytest fixtures: real services on 127.0.0.1 (see consistency_core/testing/servers.py).
+"""The test kit's pytest plugin (entry point ``pytest11``): fixtures starting real services on
+127.0.0.1 (see :mod:`consistency_core.testing.servers`), markers and seeds.
 
     xrootd_server(data_dir=None, *, http=True) -> XrootdServer   (factory, function scope)
+    tls_xrootd_server(data_dir) -> TlsXrootdServer  (https:// and davs:// too; factory)
+    redirector(data_dir, n=2) -> XrootdCluster      (a manager and n data servers; factory)
     mariadb_server -> MariaDBServer        (one mariadbd per session; empty database per test)
     slow_proxy(target, *, delay=0.005, match="") -> SlowProxy     (factory, function scope)
+    site_tmp -> Path                       (a scratch dir the xrootd user can always reach)
+    seed -> int                            (this test's seed; see consistency_core.testing.seeds)
 
-Everything started here is stopped at teardown, also when the test fails.
+Everything started here is stopped at teardown, also when the test fails. A test using a
+server fixture is marked ``xrootd`` or ``mariadb`` (and ``root``: the servers need it) without
+saying so, so ``-m "not mariadb"`` deselects it.
 
 tmp_path lives under /tmp/consistency-pytest/run-* (not pytest's /tmp/pytest-of-root, which
 every new pytest session makes 0700 again, cutting off the xrootd user serving a tree in
@@ -20,7 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from .servers import CLIENT_ENV, MariaDBServer, SlowProxy, XrootdServer
+from . import seeds
+from .servers import (CLIENT_ENV, MariaDBServer, SlowProxy, TlsXrootdServer, XrootdCluster,
+                      XrootdServer, self_signed_cert)
 
 # Process-wide, before any XRootD client library loads in this process. Only settings no test
 # wants otherwise: XrdCl does not let EnvPutInt() override a value imported from the
@@ -33,8 +42,58 @@ TEMP_ROOT = Path(tempfile.gettempdir()) / "consistency-pytest"
 KEEP_RUNS = 3
 
 
+MARKERS = {
+    "root": "needs to run as root (starts servers as another user, chowns their trees)",
+    "xrootd": "starts a real xrootd (root:// and XrdHttp), cluster or slow proxy",
+    "mariadb": "starts a real MariaDB server",
+}
+# fixture name -> the markers a test using it gets
+FIXTURE_MARKERS = {
+    "xrootd_server": ("xrootd", "root"), "tls_xrootd_server": ("xrootd", "root"),
+    "redirector": ("xrootd", "root"), "slow_proxy": ("xrootd", "root"),
+    "mariadb_server": ("mariadb", "root"),
+}
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
+    for name, help_text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {help_text}")
+    _private_basetemp(config)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        have = {m.name for m in item.iter_markers()}
+        for fixture in getattr(item, "fixturenames", ()):
+            for name in FIXTURE_MARKERS.get(fixture, ()):
+                if name not in have:
+                    item.add_marker(name)
+                    have.add(name)
+
+
+def pytest_report_header(config):
+    return (f"{seeds.ENV}={seeds.base_seed()} (seeds of generated sites and test IDs; "
+            f"set it to rerun with other seeds)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed:
+        how = f"reproduce with: {seeds.ENV}={seeds.base_seed()} pytest '{item.nodeid}'"
+        report.sections.append(("consistency seed", how))
+    return report
+
+
+@pytest.fixture
+def seed(request) -> int:
+    """This test's seed: fixed for its module and name (whatever directory pytest is run
+    from), changed by CONSISTENCY_TEST_SEED."""
+    return seeds.seed_for(f"{request.node.path.name}::{request.node.name}")
+
+
+def _private_basetemp(config) -> None:
     """A per-session basetemp that no other pytest session chmods (see the module doc)."""
     if config.option.basetemp or hasattr(config, "workerinput"):
         return
@@ -102,3 +161,49 @@ def slow_proxy():
     yield start
     for proxy in reversed(proxies):
         proxy.stop()
+
+
+@pytest.fixture
+def tls_xrootd_server():
+    """Factory: ``srv = tls_xrootd_server(data_dir)``; ``srv.https_url("davs")``."""
+    servers: list[TlsXrootdServer] = []
+    certs = Path(tempfile.mkdtemp(prefix="xrd-tls-"))
+    self_signed_cert(certs)
+
+    def start(data_dir) -> TlsXrootdServer:
+        srv = TlsXrootdServer(data_dir, certs)
+        servers.append(srv)
+        return srv.start()
+
+    yield start
+    for srv in reversed(servers):
+        srv.close()
+    shutil.rmtree(certs, ignore_errors=True)
+
+
+@pytest.fixture
+def redirector():
+    """Factory: ``redirector(data_dir, n=2)`` starts a manager and n data servers."""
+    clusters: list[XrootdCluster] = []
+
+    def start(data_dir, n: int = 2) -> XrootdCluster:
+        cluster = XrootdCluster(data_dir, n)
+        clusters.append(cluster)
+        return cluster.start()
+
+    yield start
+    for cluster in clusters:
+        cluster.close()
+
+
+@pytest.fixture
+def site_tmp():
+    """A scratch dir outside tmp_path (/tmp/xrdtest-*): a server (user xrootd) serving a tree
+    there keeps reaching it whatever another pytest session does to its own base dirs.
+    Directories a test made unreadable are opened again before it is removed."""
+    path = Path(tempfile.mkdtemp(prefix="xrdtest-"))
+    yield path
+    for dirpath, dirnames, _files in os.walk(path):
+        for d in dirnames:
+            os.chmod(os.path.join(dirpath, d), 0o755)
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,6 +1,6 @@
 """Real test services on 127.0.0.1: Debian's xrootd (root:// + XrdHttp), a private MariaDB and
-a latency-injecting XRootD proxy. Used through the fixtures in ``consistency_core.testing.plugin``; each
-class can also be used on its own (``with XrootdServer(data_dir) as srv: ...``).
+a latency-injecting XRootD proxy. Used through the fixtures in ``consistency_core.testing.plugin``;
+each class can also be used on its own (``with XrootdServer(data_dir) as srv: ...``).
 
 Nothing here is a mock: every object wraps a real process that the test suite owns. Each
 service listens on a free port picked at start and lives in its own temporary directory.
@@ -451,6 +451,121 @@ class MariaDBServer(_Service):
 
     def __repr__(self):
         return f"<MariaDBServer {self.url} socket={self.socket} pid={self.pid}>"
+
+
+# ------------------------------------------------------------------------- xrootd, variants
+class TlsXrootdServer(XrootdServer):
+    """An XrootdServer whose XrdHttp port also speaks TLS (https://, davs://), with a
+    self-signed certificate for 127.0.0.1 (clients need gfal2's HTTP PLUGIN:INSECURE)."""
+
+    def __init__(self, data_dir, cert_dir: Path):
+        super().__init__(data_dir)
+        self.cert, self.key = cert_dir / "cert.pem", cert_dir / "key.pem"
+
+    def _prepare(self) -> None:
+        super()._prepare()
+        cfg = self.base_dir / "xrootd.cfg"
+        cfg.write_text(cfg.read_text() + f"xrd.tls {self.cert} {self.key}\nxrd.tlsca noverify\n")
+
+    def https_url(self, scheme: str = "https") -> str:
+        return f"{scheme}://127.0.0.1:{self.http_port}"
+
+
+def self_signed_cert(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(directory / "key.pem"), "-out", str(directory / "cert.pem"),
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    user = ensure_user()  # the server reads them as user xrootd
+    for path in (directory, directory / "key.pem", directory / "cert.pem"):
+        os.chown(path, user.pw_uid, user.pw_gid)
+    os.chmod(directory / "key.pem", 0o600)
+    return directory
+
+
+class XrootdCluster:
+    """A real XRootD cluster on 127.0.0.1: a manager (xrootd + cmsd, no data) and ``n`` data
+    servers (xrootd + cmsd each) exporting the same ``data_dir``, as user xrootd."""
+
+    def __init__(self, data_dir: Path, n: int = 2):
+        self.base = Path(tempfile.mkdtemp(prefix="xrdcl-"))
+        self.data_dir = Path(data_dir)
+        self.cms_port = free_port()
+        self.port = free_port()
+        self.server_ports = [free_port() for _ in range(n)]
+        self.procs: list[subprocess.Popen] = []
+
+    @property
+    def url(self) -> str:
+        return f"root://127.0.0.1:{self.port}"
+
+    def _config(self, name: str, role: str, port: int, data: bool) -> Path:
+        d = self.base / name
+        for sub in ("admin", "run", "log"):
+            (d / sub).mkdir(parents=True, exist_ok=True)
+        lines = [f"all.role {role}", f"all.manager 127.0.0.1:{self.cms_port}", "all.export /",
+                 f"all.adminpath {d / 'admin'}", f"all.pidpath {d / 'run'}", f"xrd.port {port}",
+                 "xrd.allow host localhost", "xrd.allow host [::1]",
+                 "cms.delay startup 1", "cms.delay servers 1", "cms.delay lookup 1"]
+        if data:
+            lines.append(f"oss.localroot {self.data_dir}")
+        (d / "cfg").write_text("\n".join(lines) + "\n")
+        return d
+
+    def _spawn(self, d: Path, program: str) -> None:
+        out = open(d / "log" / f"{program}.out", "ab")
+        self.procs.append(subprocess.Popen(
+            [program, "-n", d.name, "-c", str(d / "cfg"), "-l", str(d / "log" / f"{program}.log"),
+             "-R", "xrootd"], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True))
+        out.close()
+
+    def start(self, timeout: float = 30) -> "XrootdCluster":
+        ensure_user()
+        dirs = [("mgr", "manager", self.port, False)] + [
+            (f"srv{i}", "server", p, True) for i, p in enumerate(self.server_ports)]
+        made = [self._config(*spec) for spec in dirs]
+        subprocess.run(["chown", "-R", "xrootd:xrootd", str(self.base), str(self.data_dir)],
+                       check=True)
+        os.chmod(self.base, 0o755)
+        parent = self.data_dir.parent  # the servers (user xrootd) must reach their localroot
+        while parent != parent.parent:
+            mode = os.stat(parent).st_mode & 0o7777
+            if not mode & 0o001:
+                os.chmod(parent, mode | 0o001)
+            parent = parent.parent
+        for d in made:  # cmsd first: an xrootd that finds no cmsd socket waits a long time
+            self._spawn(d, "cmsd")
+            time.sleep(0.2)
+            self._spawn(d, "xrootd")
+        self._wait_for_servers(timeout)
+        return self
+
+    def _wait_for_servers(self, timeout: float) -> None:
+        from pyxrootd import client
+
+        fs = client.FileSystem(self.url)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            st, found = fs.deeplocate("/", 0, 1)
+            if st.get("ok") and found and len(found) == len(self.server_ports):
+                return
+            time.sleep(0.2)
+        self.close()
+        raise RuntimeError(f"xrootd cluster did not come up in {timeout}s (logs in {self.base})")
+
+    def close(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(self.base, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------- slow proxy

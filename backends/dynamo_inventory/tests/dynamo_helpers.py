@@ -11,19 +11,16 @@ calling the backend's code.
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import attrs
 
-from consistency_core.testing import sitegen
+from consistency_core.testing import configs, runner, sitegen
+from consistency_core.testing.results import CLASSES, read_results
 from consistency_dynamo.schema import create_schema
 
-VENV_BIN = Path(sys.executable).parent
 SITE = "T2_XX_Test"
 DISK, TAPE, MORGUE = "T1_XX_Disk", "T1_XX_MSS", "T2_XX_Morgue"
 PASSWORD_ENV = "TEST_DYNAMO_PASSWORD"
@@ -414,24 +411,16 @@ def expected_rows(world: World, queue: str) -> dict:
 
 
 def write_config(path: Path, keys: dict, site: str = SITE) -> Path:
-    lines = [f"[sites.{site}]"]
-    for key, value in keys.items():
-        lines.append(f"{key} = {json.dumps(value)}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return configs.write_config(path, {site: keys})
 
 
-def run_cli(*args, db=None, timeout=120, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, **(env_extra or {})}
+def run_cli(*args, db=None, env_extra: dict | None = None):
+    """The command line in-process, with the database password in its environment."""
+    env = dict(env_extra or {})
     if db is not None:
         env[PASSWORD_ENV] = db.password
-    return subprocess.run([str(VENV_BIN / "consistency"), *map(str, args)], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return runner.run_cli(*args, env=env)
 
 
 def result_lists(output: Path, site: str = SITE) -> dict:
-    def read(name):
-        p = output / f"{site}_{name}.txt"
-        return [line.rstrip("\n").split("\t")[0] for line in open(p)] if p.exists() else None
-    return {name: read(name) for name in ("missing", "orphan", "size_mismatch", "empty_dirs",
-                                          "unlisted", "missing_no_disk", "unrecoverable")}
+    return read_results(output, site, CLASSES + ("missing_no_disk", "unrecoverable"))

@@ -3,7 +3,6 @@ MariaDB with the Dynamo schema and a generated site tree."""
 from __future__ import annotations
 
 import json
-import random
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,8 +25,7 @@ def check_findings(world, output=None):
 
 
 @pytest.mark.parametrize("queue", ["subscriptions", "registry"])
-def test_act_queues_exactly_the_repairs_and_a_rerun_nothing(tmp_path, mariadb_server, queue):
-    seed = random.randrange(10**6)  # a fresh site and database each time
+def test_act_queues_exactly_the_repairs_and_a_rerun_nothing(tmp_path, mariadb_server, queue, seed):
     print(f"sitegen seed {seed}")
     world = build_world(tmp_path, mariadb_server, queue=queue, seed=seed, n_files=1000)
     res = run_cli("run", "--site", SITE, "--config", world.config, "--inventory", "dynamo",

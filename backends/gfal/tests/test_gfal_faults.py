@@ -4,11 +4,12 @@ with no error). None of them may produce a false finding."""
 from __future__ import annotations
 
 import os
-import random
 import time
 
-from gfal_helpers import (SITE, _keep_xrd_environment, block_dir_with_missing, consistency,  # noqa: F401
-                          generate, planted, results, summary, write_config)
+# a child process per run: XrdCl reads its environment (timeouts) once per process
+from consistency_core.testing.runner import run_process as consistency
+from consistency_core.testing.sites import generate_site as generate
+from gfal_helpers import SITE, block_dir_with_missing, planted, results, summary, write_config
 
 
 def clean_env(**extra) -> dict:
@@ -24,8 +25,7 @@ def run(cfg, out, env, timeout=180):
     return proc, time.monotonic() - started
 
 
-def test_directory_never_answered_is_unlisted_on_time(tmp_path, xrootd_server, slow_proxy):
-    seed = random.randrange(1 << 30)
+def test_directory_never_answered_is_unlisted_on_time(tmp_path, xrootd_server, slow_proxy, seed):
     site_dir, dump, expected = generate(tmp_path, seed=seed)
     srv = xrootd_server(site_dir)
     stuck = block_dir_with_missing(expected, site_dir)
@@ -41,8 +41,7 @@ def test_directory_never_answered_is_unlisted_on_time(tmp_path, xrootd_server, s
 
 
 def test_slow_directory_within_the_timeout_is_listed_in_full(tmp_path, xrootd_server,
-                                                           slow_proxy):
-    seed = random.randrange(1 << 30)
+                                                           slow_proxy, seed):
     site_dir, dump, expected = generate(tmp_path, seed=seed)
     srv = xrootd_server(site_dir)
     slow = block_dir_with_missing(expected, site_dir)
@@ -73,10 +72,9 @@ def test_hung_server_fails_the_check_on_time(tmp_path, xrootd_server):
     assert took < 10 and not out.exists()
 
 
-def test_silent_empty_listing_gives_no_false_missing(tmp_path, xrootd_server, slow_proxy):
+def test_silent_empty_listing_gives_no_false_missing(tmp_path, xrootd_server, slow_proxy, seed):
     """An operator's XRD_REQUESTTIMEOUT above gfal2's 60 s wait lets the silent empty listing
     through gfal2: the lister does not believe it, the directory ends unlisted."""
-    seed = random.randrange(1 << 30)
     site_dir, dump, expected = generate(tmp_path, seed=seed)
     srv = xrootd_server(site_dir)
     slow = block_dir_with_missing(expected, site_dir)

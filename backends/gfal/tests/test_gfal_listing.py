@@ -11,13 +11,14 @@ import time
 import pytest
 
 from consistency_core import ConfigError, ConsistencyError, ErrorKind, ListingError
-from gfal_helpers import (PROTOCOLS, _keep_xrd_environment, block_dir_with_missing, check,  # noqa: F401
-                          disk_view, generate, lister_for, planted, site_config, url_for, walk)
+from consistency_core.testing.sites import check, disk_view, lister_for
+from consistency_core.testing.sites import generate_site as generate
+from gfal_helpers import PROTOCOLS, block_dir_with_missing, planted, site_config, url_for, walk
 
 
 @pytest.fixture
-def planted_site(tmp_path, xrootd_server):
-    site_dir, dump, expected = generate(tmp_path, seed=random.randrange(1 << 30))
+def planted_site(tmp_path, xrootd_server, seed):
+    site_dir, dump, expected = generate(tmp_path, seed=seed)
     return site_dir, dump, expected, xrootd_server(site_dir)
 
 

@@ -5,18 +5,18 @@ mapping, the config keys and ``consistency list`` through the CLI."""
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 
-from gfal_helpers import (PROTOCOLS, SITE, _keep_xrd_environment, consistency, disk_view,  # noqa: F401
-                          generate, planted, results, summary, tls_xrootd_server, url_for,
-                          write_config)
+# a child process per run: XrdCl reads its environment (timeouts) once per process
+from consistency_core.testing.runner import run_process as consistency
+from consistency_core.testing.sites import disk_view
+from consistency_core.testing.sites import generate_site as generate
+from gfal_helpers import PROTOCOLS, SITE, planted, results, summary, url_for, write_config
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_run_reports_exactly_the_planted_findings(tmp_path, xrootd_server, protocol):
-    seed = random.randrange(1 << 30)
+def test_run_reports_exactly_the_planted_findings(tmp_path, xrootd_server, protocol, seed):
     site_dir, dump, expected = generate(tmp_path, seed=seed, n_files=1500)
     srv = xrootd_server(site_dir)
     cfg = write_config(tmp_path / "consistency.toml", "file:///nowhere", dump, root=expected.root,
@@ -32,10 +32,10 @@ def test_run_reports_exactly_the_planted_findings(tmp_path, xrootd_server, proto
 
 
 @pytest.mark.parametrize("scheme", ["davs", "https"])
-def test_run_over_tls_reports_exactly_the_planted_findings(tmp_path, tls_xrootd_server, scheme):
+def test_run_over_tls_reports_exactly_the_planted_findings(tmp_path, tls_xrootd_server, scheme,
+                                                           seed):
     """davs:// and https:// against XrdHttp with TLS; the self-signed certificate is accepted
     only through the site's gfal_options, and without them check() says why in one line."""
-    seed = random.randrange(1 << 30)
     site_dir, dump, expected = generate(tmp_path, seed=seed, n_files=800)
     url = tls_xrootd_server(site_dir).https_url(scheme)
     out = tmp_path / "out"
@@ -51,10 +51,9 @@ def test_run_over_tls_reports_exactly_the_planted_findings(tmp_path, tls_xrootd_
     assert results(out) == planted(expected), f"seed {seed}"
 
 
-def test_legacy_srm_site_is_listed_by_gfal(tmp_path, xrootd_server):
+def test_legacy_srm_site_is_listed_by_gfal(tmp_path, xrootd_server, seed):
     """An upstream ``consistency_config.json`` with ``AccessMethod = SRM`` and the site's
     backend URL (here the XrdHttp endpoint standing in for an SRM door)."""
-    seed = random.randrange(1 << 30)
     site_dir, dump, expected = generate(tmp_path, seed=seed, n_files=400)
     srv = xrootd_server(site_dir)
     legacy = {"RootPath": expected.root, "IgnoreDirectories": list(expected.ignore),
@@ -91,8 +90,8 @@ def test_bad_url_is_a_usage_error_before_any_output(tmp_path):
     assert not out.exists()
 
 
-def test_list_writes_the_tree_as_a_dump(tmp_path, xrootd_server):
-    site_dir, dump, expected = generate(tmp_path, seed=random.randrange(1 << 30), n_files=300)
+def test_list_writes_the_tree_as_a_dump(tmp_path, xrootd_server, seed):
+    site_dir, dump, expected = generate(tmp_path, seed=seed, n_files=300)
     srv = xrootd_server(site_dir)
     cfg = write_config(tmp_path / "c.toml", srv.http_url, dump, root=expected.root)
     out = tmp_path / "listing.txt"

@@ -1,7 +1,10 @@
 """Site problems end the run with exit 1 and one line, before any result file is written."""
 import pytest
 
-from xrootd_helpers import SITE, consistency, generate, site_tmp, write_config  # noqa: F401
+# a child process per run: XrdCl reads its environment (timeouts) once per process
+from consistency_core.testing.runner import run_process as consistency
+from consistency_core.testing.sites import generate_site as generate
+from xrootd_helpers import SITE, write_config
 from consistency_core.testing.servers import free_port
 
 

@@ -3,8 +3,12 @@ serving another namespace refused, data servers found with locate."""
 import time
 
 from consistency_xrootd.lister import XrootdLister
-from xrootd_helpers import (SITE, after, check, consistency, generate, planted,  # noqa: F401
-                            redirector, site_config, site_tmp, write_config)
+# a child process per run: XrdCl reads its environment (timeouts) once per process
+from consistency_core.testing.runner import run_process as consistency
+from consistency_core.testing.results import planted
+from consistency_core.testing.sites import check
+from consistency_core.testing.sites import generate_site as generate
+from xrootd_helpers import SITE, after, site_config, write_config
 
 
 def _lister(url, dump, doors, **keys):

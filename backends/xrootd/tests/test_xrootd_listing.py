@@ -1,8 +1,12 @@
 """The xrootd lister against a real local XRootD server: what it lists, and full checks."""
 import json
 
-from xrootd_helpers import (consistency, disk_view, generate, planted, results, site_config,
-                            site_tmp, walk, write_config, xrdfs_view)  # noqa: F401 (fixture)
+# a child process per run: XrdCl reads its environment (timeouts) once per process
+from consistency_core.testing.runner import run_process as consistency
+from consistency_core.testing.results import planted
+from consistency_core.testing.sites import disk_view, walk
+from consistency_core.testing.sites import generate_site as generate
+from xrootd_helpers import results, site_config, write_config, xrdfs_view
 
 
 def test_listing_equals_disk_and_xrdfs(site_tmp, xrootd_server):

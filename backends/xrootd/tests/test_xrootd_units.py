@@ -9,7 +9,6 @@ from consistency_core import ConsistencyError, ErrorKind, ListingError
 from consistency_xrootd.doors import Door, DoorPool
 from consistency_xrootd.lister import to_listing
 from consistency_xrootd.siteurl import parse
-from xrootd_helpers import site_tmp  # noqa: F401 (fixture)
 
 
 @pytest.mark.parametrize("url, host, port, prefix", [

@@ -1,0 +1,1 @@
+from gfal_helpers import _keep_xrd_environment  # noqa: F401 (autouse, for every gfal test)
