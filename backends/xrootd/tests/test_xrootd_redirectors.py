@@ -10,7 +10,10 @@ import pytest
 from consistency_core import ConsistencyError
 from consistency_xrootd.lister import XrootdLister
 from consistency_xrootd.redirectors import cache_file
-from xrootd_helpers import check, generate, planted, redirector, site_config, site_tmp  # noqa: F401
+from consistency_core.testing.results import planted
+from consistency_core.testing.sites import check
+from consistency_core.testing.sites import generate_site as generate
+from xrootd_helpers import site_config
 
 
 def located_site(dump, cluster, state, port, **keys):
