@@ -12,7 +12,7 @@ import threading
 import click
 
 from . import config as config_mod
-from . import cli_ops, plugins
+from . import cli_ops, plugins, watchdog
 from .model import ConfigError, ConsistencyError
 from .options import describe as describe_key
 
@@ -21,7 +21,7 @@ log = logging.getLogger("consistency")
 
 def _fail(exc: ConsistencyError):
     click.echo(f"consistency: error: {exc}", err=True)
-    sys.exit(exc.exit_code)
+    watchdog.exit(exc.exit_code)  # sys.exit, unless a client library's exit handlers would hang
 
 
 _plugin_error: ConsistencyError | None = None
@@ -118,13 +118,14 @@ def run(site, pick, config_path, output, act, metrics, **flags):
     with stop_on_signals() as stop:
         try:
             result = run_site(site_cfg, act=act, stop=stop, metrics=metrics, held=held)
+            watchdog.arm()  # results written and recorded: exiting may not hang past the limit
         except ReporterFailed as exc:
             click.echo(render(exc.result))
             raise
     click.echo(render(result))
     if result.stopped_by:
         click.echo(f"{result.site}: {result.stopped_by} during the check: stopped, nothing acted")
-    sys.exit(0 if result.completed else 1)
+    watchdog.exit(0 if result.completed else 1)  # sys.exit, unless an exit handler would hang
 
 
 @main.command(name="list")

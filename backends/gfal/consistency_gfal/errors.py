@@ -22,7 +22,12 @@ _PATTERNS = (
     (ErrorKind.CONNECTION, ("connection refused", "could not connect", "couldn't connect",
                             "connection reset", "connection error", "socket error",
                             "network is unreachable", "no route to host", "broken pipe",
-                            "host is down", "could not resolve", "couldn't resolve")),
+                            "host is down", "could not resolve", "couldn't resolve",
+                            # what XrdPosix and curl say when the server is gone
+                            "transport endpoint is not connected", "connection abort",
+                            "socket operation on non-socket", "empty reply from server",
+                            "failure when receiving data from the peer",
+                            "server closed connection", "connection closed")),
 )
 
 _ERRNO = {
@@ -33,12 +38,19 @@ _ERRNO = {
     errno.ECONNABORTED: ErrorKind.CONNECTION, errno.EHOSTUNREACH: ErrorKind.CONNECTION,
     errno.ENETUNREACH: ErrorKind.CONNECTION, errno.EHOSTDOWN: ErrorKind.CONNECTION,
     errno.ENOTCONN: ErrorKind.CONNECTION, errno.ECOMM: ErrorKind.CONNECTION,
+    errno.ENETRESET: ErrorKind.CONNECTION, errno.ENOTSOCK: ErrorKind.CONNECTION,
 }
 
 
-def classify(code: int, message: str, trust_code: bool = True) -> ErrorKind:
+# Over root:// only: XrdPosix turns XrdCl's errInvalidOp into EOPNOTSUPP, which is what a
+# stat gets while the connection to a killed server is being torn down.
+_XROOTD_PATTERNS = ((ErrorKind.CONNECTION, ("operation not supported",)),)
+
+
+def classify(code: int, message: str, trust_code: bool = True,
+             xrootd: bool = False) -> ErrorKind:
     text = message.lower()
-    for kind, needles in _PATTERNS:
+    for kind, needles in _PATTERNS + (_XROOTD_PATTERNS if xrootd else ()):
         if any(needle in text for needle in needles):
             return kind
     if trust_code:

@@ -17,7 +17,7 @@ import stat
 import threading
 import time
 
-from consistency_core import ConsistencyError, ErrorKind, Listing, ListingError
+from consistency_core import ConsistencyError, ErrorKind, Listing, ListingError, watchdog
 
 from . import hedge, urls, xrootd_env
 from .contexts import ContextPool
@@ -41,7 +41,10 @@ class GfalLister:
         self._gfal2 = _import_gfal2()
         _quiet_gfal2()
         # whatever the scheme: the first gfal2 context of the process loads the xrootd plugin
-        xrootd_env.apply(site.timeout)
+        in_env = xrootd_env.apply(site.timeout)
+        # how long close() waits for root:// attempts still inside XrdCl (each ends within
+        # XrdCl's request timeout)
+        self.join_limit = xrootd_env.request_timeout(in_env) + 1.0
         self.contexts = ContextPool(self._new_context, self.settings.renew_every)
         self.events = collections.Counter()  # empty_confirmed/_recovered/_unconfirmed, stalled,
         #                                      hedged
@@ -50,7 +53,8 @@ class GfalLister:
         if site.timeout:
             self.hedge_after = min(self.hedge_after, site.timeout / 2)
         self.hedge_limit = xrootd_env.GFAL_XROOTD_WAIT + max(site.timeout, 1.0) + 5.0
-        self._attempts = hedge.AttemptThreads()
+        # every root:// listing runs on these (hedged or not), so close() can join them all
+        self._attempts = hedge.AttemptThreads(2 * site.threads)
         self._lock = threading.Lock()
 
     def url(self, lfn: str) -> str:
@@ -66,11 +70,10 @@ class GfalLister:
         self.settings.check_files()
         url = self.url(self.site.root)
         try:
-            st = self.contexts.get().stat(url)
-        except self._gfal2.GError as exc:
-            kind = self._kind(exc)
-            raise ConsistencyError(f"{self.where}: cannot reach {url}: {kind.value}: "
-                                   f"{one_line(exc.message)}") from None
+            st = self._stat(url)
+        except ListingError as exc:
+            raise ConsistencyError(f"{self.where}: cannot reach {url}: {exc.kind.value}: "
+                                   f"{exc.message}") from None
         if not stat.S_ISDIR(st.st_mode):
             raise ConsistencyError(f"{self.where}: {url} is not a directory")
 
@@ -90,6 +93,13 @@ class GfalLister:
         return self._confirm_empty(url, took)
 
     def close(self) -> None:
+        left = self._attempts.close(time.monotonic() + self.join_limit)
+        if left:
+            # seen: gfal2 waiting out its 60 s for a listing whose connection died, XrdCl
+            # threads deadlocked on a stream; XrdCl's exit handler then waits for ever
+            log.warning("%s: %d root:// listings still inside gfal2 %g s after the walk ended",
+                        self.site.name, left, self.join_limit)
+            watchdog.skip_finalisation(f"{left} gfal2 calls that cannot be interrupted")
         empty = {k.removeprefix("empty_"): v for k, v in self.events.items()
                  if k.startswith("empty_")}
         stalled = self.events["stalled"]
@@ -105,26 +115,42 @@ class GfalLister:
                      self.site.name, self.events["hedged"], self.hedge_after)
 
     # -- internals ----------------------------------------------------------------------
-    def _list(self, url: str) -> tuple[Listing, float]:
-        if self.scheme not in urls.XROOTD_SCHEMES or not self.hedge_after:
-            return self._list_once(url)
-        return hedge.first_of_two(lambda: self._list_once(url), self.hedge_after,
-                                  self.hedge_limit, self._attempts.start,
-                                  lambda: self._count("hedged"))
+    def _list(self, url: str, fresh: bool = False) -> tuple[Listing, float]:
+        if self.scheme not in urls.XROOTD_SCHEMES:
+            return self._list_once(url, fresh)
+        return hedge.first_of_two(lambda: self._list_once(url, fresh),
+                                  self.hedge_after or self.hedge_limit, self.hedge_limit,
+                                  self._attempts, lambda: self._count("hedged"))
 
-    def _list_once(self, url: str) -> tuple[Listing, float]:
+    def _list_once(self, url: str, fresh: bool = False) -> tuple[Listing, float]:
+        if fresh:
+            self.contexts.renew()  # on the thread that lists (an attempt thread for root://)
         started = time.monotonic()
         try:
             listing = read_dir(self.contexts.get(), url)
         except self._gfal2.GError as exc:
             self.contexts.renew()  # a context that saw an error is not reused
-            raise ListingError(self._kind(exc), f"{url}: {one_line(exc.message)}") from None
+            kind = self._kind(exc)
+            log.debug("%s: %s (code %s): %s", url, kind.value, exc.code, one_line(exc.message))
+            raise ListingError(kind, f"{url}: {one_line(exc.message)}") from None
         return listing, time.monotonic() - started
+
+    def _stat(self, url: str):
+        """The stat of ``url``; over root:// on an attempt thread, given up after the join
+        limit: XrdCl's stat of a server that has just died was seen never to return."""
+        def once():
+            try:
+                return self.contexts.get().stat(url)
+            except self._gfal2.GError as exc:
+                raise ListingError(self._kind(exc), one_line(exc.message)) from None
+
+        if self.scheme not in urls.XROOTD_SCHEMES:
+            return once()
+        return hedge.first_of_two(once, self.join_limit, self.join_limit, self._attempts)
 
     def _confirm_empty(self, url: str, took: float) -> Listing:
         if took < SLOW_EMPTY:
-            self.contexts.renew()
-            listing, took = self._list(url)
+            listing, took = self._list(url, fresh=True)
             if listing.files or listing.dirs:
                 self._count("empty_recovered")
                 log.warning("%s: listed empty, then %d entries on a second listing", url,
@@ -141,7 +167,8 @@ class GfalLister:
         raise ListingError(ErrorKind.TIMEOUT, message)
 
     def _kind(self, exc) -> ErrorKind:
-        return classify(exc.code, exc.message, trust_code=self.scheme not in urls.XROOTD_SCHEMES)
+        xrootd = self.scheme in urls.XROOTD_SCHEMES
+        return classify(exc.code, exc.message, trust_code=not xrootd, xrootd=xrootd)
 
     def _count(self, what: str) -> None:
         with self._lock:

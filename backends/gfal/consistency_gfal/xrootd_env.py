@@ -29,7 +29,16 @@ def settings(timeout: float) -> dict[str, str]:
         "XRD_CONNECTIONWINDOW": "1",   # a dead server: fail in seconds, not 120 s
         "XRD_CONNECTIONRETRY": "5",
         "XRD_STREAMERRORWINDOW": "1",
+        # a stream with requests outstanding and nothing read for this long is broken: after
+        # a killed server, requests otherwise sat in XrdCl for up to a minute (default 60 s)
+        "XRD_STREAMTIMEOUT": str(request),
     }
+
+
+def request_timeout(in_env: dict[str, str]) -> float:
+    """XrdCl's request timeout in seconds, as ``apply`` returned it (at most 50)."""
+    value = in_env.get("XRD_REQUESTTIMEOUT", "")
+    return float(min(int(value), MAX_REQUEST_TIMEOUT) if value.isdigit() else MAX_REQUEST_TIMEOUT)
 
 
 def apply(timeout: float) -> dict[str, str]:

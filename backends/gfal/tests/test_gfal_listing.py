@@ -78,7 +78,11 @@ def test_unreachable_server_fails_check_with_one_line(planted_site, protocol):
         lister.check()
     assert time.monotonic() - started < 10
     message = str(err.value)
-    assert "\n" not in message and "T2_GFAL" in message and "connection" in message
+    # XrdCl's stat of a just-stopped server sometimes never returns (seen in a long pytest
+    # process): the lister gives it up after its join limit, as a timeout
+    kinds = ("connection", "timeout") if protocol == "root" else ("connection",)
+    assert "\n" not in message and "T2_GFAL" in message
+    assert any(f": {kind}: " in message for kind in kinds), message
 
 
 def test_hung_http_server_gives_timeouts_on_time(planted_site):
@@ -189,7 +193,7 @@ def test_a_stalled_attempt_is_overtaken_by_the_second():
     from consistency_gfal import hedge
 
     calls = []
-    pool = hedge.AttemptThreads()
+    pool = hedge.AttemptThreads(4)
 
     def attempt():
         calls.append(time.monotonic())
@@ -200,7 +204,7 @@ def test_a_stalled_attempt_is_overtaken_by_the_second():
 
     started = time.monotonic()
     hedged = []
-    assert hedge.first_of_two(attempt, 0.5, 10, pool.start, lambda: hedged.append(1)) == "listing"
+    assert hedge.first_of_two(attempt, 0.5, 10, pool, lambda: hedged.append(1)) == "listing"
     assert 0.5 <= time.monotonic() - started < 1.5 and hedged == [1]
 
     def denied():
@@ -208,5 +212,31 @@ def test_a_stalled_attempt_is_overtaken_by_the_second():
 
     # an error is an answer too, and a fast one means no second attempt
     with pytest.raises(ListingError) as err:
-        hedge.first_of_two(denied, 0.5, 10, pool.start, lambda: hedged.append(2))
+        hedge.first_of_two(denied, 0.5, 10, pool, lambda: hedged.append(2))
     assert err.value.kind is ErrorKind.PERMISSION and hedged == [1]
+    # close waits for the stalled attempt (it ends within the deadline); nothing starts after
+    assert pool.close(time.monotonic() + 10) == 0 and calls[0] + 3 <= time.monotonic()
+    with pytest.raises(ListingError) as err:
+        hedge.first_of_two(attempt, 0.5, 10, pool)
+    assert "closed" in err.value.message and len(calls) == 2
+
+
+def test_attempt_threads_are_bounded_and_close_with_a_deadline():
+    """Once every thread is held by a stalled attempt no second attempt starts, first
+    attempts wait in line, and close gives up on a stalled one at its deadline."""
+    from consistency_gfal import hedge
+
+    release = threading.Event()
+    pool = hedge.AttemptThreads(2)
+    assert pool.start(release.wait) and pool.start(release.wait)
+    assert not pool.try_start(lambda: None)  # both threads held: no hedge
+    ran = threading.Event()
+    assert pool.start(ran.set)  # a first attempt waits for a thread
+    release.set()
+    assert ran.wait(10)
+    release.clear()
+    running = threading.Event()
+    assert pool.start(lambda: (running.set(), release.wait()))
+    assert running.wait(10)
+    assert pool.close(time.monotonic() + 0.2) == 1  # stalled past the deadline: reported
+    release.set()
