@@ -19,9 +19,21 @@ from .options import describe as describe_key
 log = logging.getLogger("consistency")
 
 
+# True in the ``consistency`` process itself (console_main), False when ``main`` is invoked
+# inside another program (click's CliRunner, an embedder): the shutdown watchdog and the exit
+# without a client library's handlers end the whole process, so only a process of our own.
+_own_process = False
+
+
+def _exit(status: int):
+    if _own_process:
+        watchdog.exit(status)  # sys.exit, unless a client library's exit handlers would hang
+    sys.exit(status)
+
+
 def _fail(exc: ConsistencyError):
     click.echo(f"consistency: error: {exc}", err=True)
-    watchdog.exit(exc.exit_code)  # sys.exit, unless a client library's exit handlers would hang
+    _exit(exc.exit_code)
 
 
 _plugin_error: ConsistencyError | None = None
@@ -43,9 +55,17 @@ def main(verbose, quiet):
     """Storage consistency checks: list a site, compare it with the catalog, report."""
     if _plugin_error is not None:
         _fail(_plugin_error)
+    _names_as_bytes(sys.stdout)
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _names_as_bytes(stream) -> None:
+    """Print a name that is not UTF-8 as its bytes, as result files hold it (see names.py),
+    not as a UnicodeEncodeError in a strict UTF-8 locale."""
+    if hasattr(stream, "reconfigure"):
+        stream.reconfigure(errors="surrogateescape")
 
 
 def site_options(func=None, *, site_required: bool = True):
@@ -60,9 +80,9 @@ def site_options(func=None, *, site_required: bool = True):
         click.option("--url", help="Site URL (overrides the config)."),
         click.option("--inventory", help="Inventory backend (overrides the config)."),
         click.option("--inventory-url", help="Inventory location (overrides the config)."),
-        click.option("--threads", type=click.IntRange(min=1), help="Concurrent listings."),
-        click.option("--timeout", type=click.FloatRange(min=0), help="Seconds per directory listing."),
-        click.option("--retries", type=click.IntRange(min=0), help="Retries per directory."),
+        click.option("--threads", type=int, help="Concurrent listings."),
+        click.option("--timeout", type=float, help="Seconds per directory listing."),
+        click.option("--retries", type=int, help="Retries per directory."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -118,14 +138,15 @@ def run(site, pick, config_path, output, act, metrics, **flags):
     with stop_on_signals() as stop:
         try:
             result = run_site(site_cfg, act=act, stop=stop, metrics=metrics, held=held)
-            watchdog.arm()  # results written and recorded: exiting may not hang past the limit
+            if _own_process:  # results written and recorded: exiting may not hang past the limit
+                watchdog.arm()
         except ReporterFailed as exc:
             click.echo(render(exc.result))
             raise
     click.echo(render(result))
     if result.stopped_by:
         click.echo(f"{result.site}: {result.stopped_by} during the check: stopped, nothing acted")
-    watchdog.exit(0 if result.completed else 1)  # sys.exit, unless an exit handler would hang
+    _exit(0 if result.completed else 1)
 
 
 @main.command(name="list")
@@ -255,5 +276,12 @@ except ConsistencyError as exc:  # a broken plugin: reported by main(), in one l
     _plugin_error = exc
 
 
-if __name__ == "__main__":
+def console_main():
+    """The ``consistency`` console script: a process of its own (see ``_own_process``)."""
+    global _own_process
+    _own_process = True
     main()
+
+
+if __name__ == "__main__":
+    console_main()

@@ -96,8 +96,8 @@ def _blocks(path: str, unlisted: list | None):
         while True:
             data = fh.read(BLOCK)
             if not data:
-                if rest:
-                    yield offset, rest + b"\n"
+                if rest:  # a cut dump: the tree path refuses it, naming file and line
+                    raise Unsupported("no newline after the last line")
                 return
             data = rest + data if rest else data
             cut = data.rfind(b"\n") + 1

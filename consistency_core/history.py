@@ -16,6 +16,7 @@ import urllib.parse
 
 import attrs
 
+from . import names
 from .finding_classes import CLASSES, rows_of
 from .model import ConsistencyError
 from .run_status import COMPLETE, RunStatus
@@ -196,7 +197,7 @@ class History:
                   "changed": len(result.changed)}
         for name, rows in result.confirmed.items():
             counts[f"confirmed_{name}"] = len(rows)
-        rows = list(finding_rows(result))
+        rows = [(cls, names.to_db(lfn), *rest) for cls, lfn, *rest in finding_rows(result)]
 
         def work():
             run_id = self._insert_run(result.site, result.started, result.finished,
@@ -226,7 +227,8 @@ class History:
         columns = ("site", "started", "finished", "status", "listing_seconds", "gates_passed",
                    "acted", "message", *COUNT_COLUMNS, "summary")
         values = (site, started, finished, str(status), float(listing), int(bool(passed)),
-                  int(bool(acted)), message, *(int(counts.get(c, 0)) for c in COUNT_COLUMNS),
+                  int(bool(acted)), names.shown(message) if message else message,
+                  *(int(counts.get(c, 0)) for c in COUNT_COLUMNS),
                   json.dumps(summary, sort_keys=True))
         cur = self._execute(f"INSERT INTO runs ({', '.join(columns)}) VALUES "
                             f"({', '.join('?' * len(columns))})", values)
@@ -294,11 +296,11 @@ class History:
         if confirmed:
             sql += " AND confirmed = 1"
         rows = self._query(sql + " ORDER BY class, lfn", params)
-        return [(c, lfn, int(size), bool(conf)) for c, lfn, size, conf in rows]
+        return [(c, names.from_db(lfn), int(size), bool(conf)) for c, lfn, size, conf in rows]
 
     def lfns(self, run_id: int, cls: str) -> set[str]:
         rows = self._query("SELECT lfn FROM findings WHERE run_id = ? AND class = ?", (run_id, cls))
-        return {row[0] for row in rows}
+        return {names.from_db(row[0]) for row in rows}
 
     def lfns_in_all(self, run_ids: list[int], cls: str) -> set[str]:
         """The LFNs found in every one of these runs, in class ``cls``."""
@@ -307,7 +309,7 @@ class History:
         marks = ", ".join("?" * len(run_ids))
         rows = self._query(f"SELECT lfn FROM findings WHERE class = ? AND run_id IN ({marks}) "
                            "GROUP BY lfn HAVING COUNT(*) = ?", (cls, *run_ids, len(run_ids)))
-        return {row[0] for row in rows}
+        return {names.from_db(row[0]) for row in rows}
 
     # -- site state -------------------------------------------------------------------
     def state(self, site: str) -> tuple[str, str]:

@@ -134,6 +134,12 @@ def test_config_errors_are_one_line_exit_2(tmp_path):
     proc = consistency("run", "--config", cfg, check_rc=2)
     assert "--site" in proc.stderr
 
+    # flags are checked by the same declarations as the keys they override
+    proc = consistency("run", "--site", "T2_TEST", "--config", cfg, "--threads", "0", check_rc=2)
+    assert proc.stderr == f"consistency: error: {cfg}: sites.T2_TEST.threads: must be at least 1, got 0\n"
+    proc = consistency("run", "--site", "T2_TEST", "--config", cfg, "--timeout", "-1", check_rc=2)
+    assert "sites.T2_TEST.timeout: must not be negative" in proc.stderr
+
 
 def test_config_check_accepts_a_valid_file(tmp_path):
     site, dump, _ = planted_site(tmp_path)

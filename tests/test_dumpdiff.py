@@ -135,8 +135,6 @@ def test_an_old_neighbour_shows_a_directory_is_not_only_new(tmp_path):
 
 
 @pytest.mark.parametrize("inv_lines, lst_lines", [
-    (["/a/b 1 5", "/a/b 2 5"], ["/a/b 2 5"]),  # duplicate path in the inventory
-    (["/a/b 1 5"], ["/a/b 1 5", "/a/b 2 5"]),  # ... in the listing
     (["/a/b 1 5", "/a/b 1 5"], ["/a/b 1 5"]),  # the same line twice
     (["/a/x 1 5", "/a/b 1 5", "/a/x 1 5"], ["/a/b 1 5"]),  # twice, not in the listing
     (["/a/b 1 5", "/a/b 1 99999999999"], ["/a/b 1 5"]),  # twice, the second one new
@@ -159,7 +157,7 @@ def test_unusual_input_goes_to_the_trees_with_the_same_result(tmp_path, inv_line
     both(tmp_path, inv, lst)
 
 
-@pytest.mark.parametrize("bad", ["/a/b x 5", "/a/b", "a/b 1 5", "/a/b 1 2 3", "/a/b -1 5"])
+@pytest.mark.parametrize("bad", ["/a/b 5 x", "/a/b", "a/b 1 5", "/a/b 1 2e", "/a/b -1"])
 def test_malformed_lines_are_reported_by_file_and_line(tmp_path, bad):
     inv = write(tmp_path / "inv.txt", ["# head", "/a/c 1 5", bad])
     lst = write(tmp_path / "lst.txt", ["/a/c 1 5"])
@@ -167,18 +165,37 @@ def test_malformed_lines_are_reported_by_file_and_line(tmp_path, bad):
         diff_dumps(site(tmp_path), str(inv), str(lst))
 
 
-def test_compressed_dumps_and_a_last_line_without_newline(tmp_path):
+def test_compressed_dumps(tmp_path):
     inv = tmp_path / "inv.txt.bz2"
     inv.write_bytes(bz2.compress(b"/a/b 1 5\n/a/c 2 5\n"))
-    lst = tmp_path / "lst.txt"
-    lst.write_bytes(b"/a/b 1 5\n/a/d 3 5")
+    lst = write(tmp_path / "lst.txt", ["/a/b 1 5", "/a/d 3 5"])
     fast, _ = both(tmp_path, inv, lst)
     assert fast.findings.missing == [("/a/c", 2)] and fast.findings.orphan == [("/a/d", 3)]
-    inv.unlink()
+
+
+@pytest.mark.parametrize("inv_lines, lst_lines, which", [
+    (["/a/b 1 5", "/a/b 2 5"], ["/a/b 2 5"], "inv"),  # duplicate path in the inventory
+    (["/a/b 1 5"], ["/a/b 1 5", "/a/c 1 5", "/a/b 2 5"], "lst"),  # ... in the listing
+])
+def test_a_path_given_two_sizes_is_an_error_naming_both_lines(tmp_path, inv_lines, lst_lines,
+                                                              which):
+    inv = write(tmp_path / "inv.txt", inv_lines)
+    lst = write(tmp_path / "lst.txt", lst_lines)
+    lines = "1 and 2" if which == "inv" else "1 and 3"
+    for trees in (False, True):
+        with pytest.raises(DumpError, match=rf"{which}.txt: lines {lines} give '/a/b' two "
+                                            "different sizes"):
+            diff_dumps(site(tmp_path), str(inv), str(lst), write=False, trees=trees)
+
+
+def test_a_last_line_without_newline_is_an_error(tmp_path):
     inv = write(tmp_path / "inv.txt", ["/a/b 1 5", "/a/c 2 5"])
-    fast_path_used(tmp_path, inv, lst)
-    fast, _ = both(tmp_path, inv, lst)
-    assert fast.findings.orphan == [("/a/d", 3)]
+    lst = tmp_path / "lst.txt"
+    lst.write_bytes(b"/a/b 1 5\n/a/c 2")  # cut inside the size of /a/c
+    for trees in (False, True):
+        with pytest.raises(DumpError, match=r"lst.txt:2: the last line has no newline"):
+            diff_dumps(site(tmp_path), str(inv), str(lst), write=False, trees=trees)
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("inv_lines, lst_lines", [

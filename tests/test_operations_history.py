@@ -12,6 +12,7 @@ from consistency_core import run_site
 from consistency_core.history import History
 from consistency_core.testing import sitegen
 
+from consistency_core.testing.backends import QueueReporter
 from consistency_core.testing.backends import run_cli as cli
 from consistency_core.testing.sites import generated_config
 
@@ -66,15 +67,6 @@ def test_two_runs_confirm_missing_and_the_second_would_queue_them(tmp_path, gen_
         sorted(expected.orphan)
 
 
-class QueueReporter:
-    """An acting reporter that only records what it was given."""
-    acts = True
-
-    def __init__(self):
-        self.given = None
-
-    def report(self, result, context):
-        self.given = result.findings
 
 
 def site_cfg(gen_site, tmp_path, **keys):

@@ -14,20 +14,12 @@ from consistency_core import config as config_mod
 from consistency_core import locks
 from consistency_core.history import History, location
 
+from consistency_core.testing.backends import QueueReporter
 from consistency_core.testing.backends import run_cli as cli
 from consistency_core.testing.sites import small_site
 from consistency_core.testing.sites import small_sites_config as write_config
 
 
-class QueueReporter:
-    """An acting reporter that only records what it was given."""
-    acts = True
-
-    def __init__(self):
-        self.given = None
-
-    def report(self, result, context):
-        self.given = result.findings
 
 
 @pytest.fixture

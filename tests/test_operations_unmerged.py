@@ -9,6 +9,7 @@ from consistency_core import run_site
 from consistency_core.check import diff_dumps
 from consistency_core.site_dump import list_site
 
+from consistency_core.testing.backends import QueueReporter
 from consistency_core.testing.backends import run_cli as cli
 from consistency_core.testing.sites import OLD, small_site
 from consistency_core.testing.sites import small_sites_config as write_config
@@ -17,14 +18,6 @@ UNMERGED_OLD = [f"/store/unmerged/Run/old{i}.root" for i in range(4)]
 UNMERGED_YOUNG = "/store/unmerged/Run/young.root"  # 3 days old: not reported (not unmerged yet)
 
 
-class QueueReporter:
-    acts = True
-
-    def __init__(self):
-        self.given = None
-
-    def report(self, result, context):
-        self.given = result.findings
 
 
 def unmerged_site(tmp_path, **keys):

@@ -79,3 +79,24 @@ def test_a_backend_that_left_calls_behind_ends_without_exit_handlers(tmp_path):
     assert "ending without the client libraries' exit handlers: a test left a call" in proc.stderr
     assert "shutdown did not finish" not in proc.stderr
     assert json.loads((out / "T2_W_summary.json").read_text())["status"] == "completed"
+
+
+def test_the_command_run_inside_another_program_never_arms_the_watchdog(tmp_path):
+    """Under click's CliRunner (tests, a program embedding the CLI) the process is not ours to
+    end: no watchdog thread, and a skipped finalisation still exits through sys.exit."""
+    import threading
+
+    from click.testing import CliRunner
+
+    from consistency_core import watchdog
+    from consistency_core.cli import main
+
+    argv, env, out = setup_site(tmp_path, None)
+    watchdog.skip_finalisation("this test: an exit that must not end pytest")
+    try:
+        res = CliRunner(env={"CONSISTENCY_SHUTDOWN_LIMIT": "0.2"}).invoke(main, argv[1:])
+    finally:
+        watchdog._unsafe.clear()
+    assert res.exit_code == 0, res.output
+    assert (out / "T2_W_summary.json").exists()
+    assert not [t for t in threading.enumerate() if t.name == "consistency-watchdog"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from .. import dumpfile
+from .. import dumpfile, names
 from ..hookspecs import hookimpl
 from ..model import ConfigError, ErrorKind, FileEntry, DirEntry, Listing, ListingError
 
@@ -68,10 +68,10 @@ class DumpLister:
         index = self._load()
         key = lfn.rstrip("/")
         if key in self._unlisted:
-            raise ListingError(ErrorKind.OTHER, f"{lfn} is marked unlisted in {self.path}",
-                               retry=False)
+            raise ListingError(ErrorKind.OTHER, f"{names.shown(lfn)} is marked unlisted in "
+                                                f"{self.path}", retry=False)
         if key not in index:
-            raise ListingError(ErrorKind.NOT_FOUND, f"{lfn} is not in {self.path}")
+            raise ListingError(ErrorKind.NOT_FOUND, f"{names.shown(lfn)} is not in {self.path}")
         return index[key]
 
 

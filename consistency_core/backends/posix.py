@@ -5,6 +5,7 @@ import errno
 import os
 import stat
 
+from .. import names
 from ..hookspecs import hookimpl
 from ..model import ConsistencyError, DirEntry, ErrorKind, FileEntry, Listing, ListingError
 
@@ -35,8 +36,9 @@ class PosixLister:
                         files.append(FileEntry(entry.name, st.st_size, st.st_mtime))
         except OSError as exc:
             kind = ErrorKind.from_errno(exc.errno)
-            raise ListingError(kind, f"{self.path(lfn)}: {exc.strerror or exc}") from None
-        return Listing(files, dirs)
+            where = names.shown(self.path(lfn))
+            raise ListingError(kind, f"{where}: {exc.strerror or exc}") from None
+        return names.check_listing(self.path(lfn), Listing(files, dirs))
 
 
 def _refuse_what_nobody_may_list(path: str) -> None:

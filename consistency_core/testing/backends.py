@@ -2,7 +2,9 @@
 
 - lister ``slowposix``: the posix lister plus a delay per directory (site option
   ``slow_delay``), so a test can act on a check while it is listing;
-- reporter ``broken``: raises on every report, for what a failing reporter does to a run.
+- reporter ``broken``: raises on every report, for what a failing reporter does to a run;
+- :class:`QueueReporter`: an acting reporter object that keeps what it was given, for
+  ``run_site(..., reporters={"q": QueueReporter()})``.
 
 :func:`run_cli`, :func:`run_process` and :func:`start_process` here run the command line with
 them (``python -m consistency_core.testing.backends ARGS...`` in a child process).
@@ -31,6 +33,18 @@ class BrokenReporter:
         raise RuntimeError("broken on purpose")
 
 
+class QueueReporter:
+    """An acting reporter that only records what it was given."""
+
+    acts = True
+
+    def __init__(self):
+        self.given = None
+
+    def report(self, result, context):
+        self.given = result.findings
+
+
 class BackendsForTests:
     @hookimpl
     def register_listers(self, register):
@@ -57,6 +71,6 @@ def start_process(*args, **kw):
 
 if __name__ == "__main__":
     plugins.manager().register(BackendsForTests(), name="consistency-test-backends")
-    from consistency_core.cli import main
+    from consistency_core.cli import console_main
 
-    main()
+    console_main()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pymysql
 
-from consistency_core import ConsistencyError
+from consistency_core import ConsistencyError, names
 
 from .database import chunks, error_text, in_list, site_id
 
@@ -64,7 +64,7 @@ def _datasets_of(cur, settings, lfns: list[str]) -> dict[str, set[str]]:
         dataset = derive(lfn)
         if dataset:
             members.setdefault(dataset, set()).add(lfn)
-    for chunk in chunks(lfns, CHUNK):
+    for chunk in chunks(_text(lfns), CHUNK):
         cur.execute(CATALOG_DATASETS.format(in_list(chunk)), chunk)
         for lfn, dataset in cur.fetchall():
             members.setdefault(dataset, set()).add(lfn)
@@ -74,7 +74,7 @@ def _datasets_of(cur, settings, lfns: list[str]) -> dict[str, set[str]]:
 def _by_dataset(cur, settings, sid: int, lfns: list[str]) -> set[str]:
     members = _datasets_of(cur, settings, lfns)
     protected: set[str] = set()
-    for chunk in chunks(sorted(members), CHUNK):
+    for chunk in chunks(sorted(_text(members)), CHUNK):
         cur.execute(DATASETS.format(in_list(chunk)), [sid, *chunk])
         for dataset, status, has_replica in cur.fetchall():
             if ((settings.protect_ignored and status == "IGNORED")
@@ -86,8 +86,14 @@ def _by_dataset(cur, settings, sid: int, lfns: list[str]) -> set[str]:
 def _in_flight(cur, settings, sid: int, lfns: list[str]) -> set[str]:
     protected: set[str] = set()
     name = settings.dynamo_site
-    for chunk in chunks(lfns, CHUNK):
+    for chunk in chunks(_text(lfns), CHUNK):
         marks = in_list(chunk)
         cur.execute(IN_FLIGHT.format(marks), [sid, *chunk, name, *chunk, name, *chunk])
         protected.update(row[0] for row in cur.fetchall())
     return protected
+
+
+def _text(values) -> list[str]:
+    """The names the catalog's text columns can hold: a name that is not UTF-8 has no row
+    to find (see consistency_core.names), and asking for it is not possible."""
+    return [v for v in values if names.is_utf8(v)]

@@ -22,7 +22,7 @@ import os
 import attrs
 import pymysql
 
-from consistency_core import ConsistencyError
+from consistency_core import ConsistencyError, names
 from consistency_core.output import write_json, write_lines
 
 from . import queues, repairs
@@ -68,7 +68,16 @@ class DynamoReporter:
         write_lines(paths["no_disk"], plan.no_disk)
         write_lines(paths["unrecoverable"], sorted(plan.unrecoverable + damaged.unrecoverable))
         deletions = [lfn for lfn, _size in result.findings.orphan] + list(result.findings.empty_dirs)
+        # Dynamo's tables hold text: a name that is not UTF-8 cannot be queued as itself, and
+        # any other spelling would name another path; it stays in the result files only
+        unqueueable = [names.shown(lfn) for lfn in deletions if not names.is_utf8(lfn)]
+        deletions = [lfn for lfn in deletions if names.is_utf8(lfn)]
+        if unqueueable:
+            log.warning("dynamo reporter: %d deletions not queued: their names are not UTF-8 "
+                        "(first: %s)", len(unqueueable), unqueueable[0])
         writer = Writer(self.db, self.settings)
+        if unqueueable:
+            writer.progress.not_written["deletions_not_utf8"] = unqueueable
         unmerged = unmerged_deletions(result.findings)
         writer.progress.total = {"deletions": len(deletions), "transfers": len(plan.transfers),
                                  "repairs": len(damaged.transfers), "unmerged": len(unmerged)}
@@ -148,8 +157,9 @@ class DynamoReporter:
 
 
 def unmerged_deletions(findings) -> list[str]:
-    """The unmerged area's deletion candidates (confirmed ones, as an acting reporter gets)."""
-    return [row[0] for row in findings.unmerged]
+    """The unmerged area's deletion candidates (confirmed ones, as an acting reporter gets);
+    a name that is not UTF-8 cannot be queued as itself, so it is not queued."""
+    return [row[0] for row in findings.unmerged if names.is_utf8(row[0])]
 
 
 def plan_transfers(cur, target_id: int, missing: list[str]) -> TransferPlan:

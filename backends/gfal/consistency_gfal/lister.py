@@ -17,7 +17,8 @@ import stat
 import threading
 import time
 
-from consistency_core import ConsistencyError, ErrorKind, Listing, ListingError, watchdog
+from consistency_core import (ConsistencyError, ErrorKind, Listing, ListingError, names,
+                              watchdog)
 
 from . import hedge, urls, xrootd_env
 from .contexts import ContextPool
@@ -29,6 +30,11 @@ log = logging.getLogger("consistency.gfal")
 
 # An empty listing that took this long may be gfal2 giving up, not the server's answer.
 SLOW_EMPTY = xrootd_env.GFAL_XROOTD_WAIT - 5.0
+# an XRootD server returns at most this many bytes of a name, over root:// and http://; other
+# servers may not cut, but a listing cannot tell which server answered
+XROOTD_NAME_CUT = 254
+# libxml2's words for a WebDAV listing that holds bytes that are not UTF-8
+_NOT_UTF8 = "Input is not proper UTF-8"
 
 
 class GfalLister:
@@ -82,8 +88,11 @@ class GfalLister:
         if "?" in lfn and self.scheme != "file":
             # even encoded, the server takes it for the start of a query and answers "not
             # found", which would make everything the inventory holds below it missing
-            raise ListingError(ErrorKind.OTHER, f"{lfn}: a directory name with '?' cannot be "
-                                                f"listed over {self.scheme}://", retry=False)
+            raise ListingError(ErrorKind.OTHER, f"{names.shown(lfn)}: a directory name with '?' "
+                               f"cannot be listed over {self.scheme}://", retry=False)
+        if self.scheme == "file" and not names.is_utf8(lfn):
+            raise ListingError(ErrorKind.OTHER, f"{names.shown(lfn)}: a name that is not UTF-8 "
+                               "cannot be sent by the gfal2 Python bindings", retry=False)
         url = self.url(lfn)
         listing, took = self._list(url)
         if listing.files or listing.dirs:
@@ -130,10 +139,20 @@ class GfalLister:
             listing = read_dir(self.contexts.get(), url)
         except self._gfal2.GError as exc:
             self.contexts.renew()  # a context that saw an error is not reused
+            if _NOT_UTF8 in exc.message:  # XrdHttp's listing of a name that is not UTF-8
+                raise ListingError(ErrorKind.OTHER, f"{url}: holds a name that is not UTF-8, "
+                                   f"which gfal2 cannot parse over {self.scheme}://",
+                                   retry=False) from None
             kind = self._kind(exc)
             log.debug("%s: %s (code %s): %s", url, kind.value, exc.code, one_line(exc.message))
             raise ListingError(kind, f"{url}: {one_line(exc.message)}") from None
-        return listing, time.monotonic() - started
+        except UnicodeDecodeError as exc:  # the bindings cannot return a name as text
+            self.contexts.renew()
+            raise ListingError(ErrorKind.OTHER, f"{url}: holds a name that is not UTF-8 "
+                               f"({names.shown(names.from_bytes(exc.object))!r}), which the "
+                               "gfal2 Python bindings cannot return", retry=False) from None
+        cut_at = None if self.scheme == "file" else XROOTD_NAME_CUT
+        return names.check_listing(url, listing, cut_at), time.monotonic() - started
 
     def _stat(self, url: str):
         """The stat of ``url``; over root:// on an attempt thread, given up after the join

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from consistency_core import ConfigError
+from consistency_core import ConfigError, names
 
 # gfal2 plugin schemes that can list a directory with stat (opendir + readpp)
 SCHEMES = ("davs", "https", "dav", "http", "srm", "gsiftp", "root", "xroot", "file")
@@ -36,4 +36,4 @@ def join(base: str, lfn: str, encode: bool = False) -> str:
     """``base + lfn``: an SRM ``...?SFN=/prefix`` and root://host//prefix work the same way.
     ``encode``: percent-encode the LFN (every scheme but file://)."""
     path = lfn if lfn.startswith("/") else "/" + lfn
-    return base + (quote(path, safe=_PATH_SAFE) if encode else path)
+    return base + (quote(names.to_bytes(path), safe=_PATH_SAFE) if encode else path)

@@ -27,6 +27,6 @@ class GatePlugin:
 
 if __name__ == "__main__":
     plugins.manager().register(GatePlugin(sys.argv.pop(1)), name="gfal-test-gate")
-    from consistency_core.cli import main
+    from consistency_core.cli import console_main
 
-    main()
+    console_main()

@@ -19,9 +19,9 @@ from pyxrootd import client as xrdcl
 from XRootD.client.flags import DirListFlags, StatInfoFlags
 
 from consistency_core import (ConsistencyError, DirEntry, ErrorKind, FileEntry, Listing,
-                              ListingError)
+                              ListingError, names)
 
-from . import clientenv, status
+from . import clientenv, status, undecodable
 from .deadlines import Deadlines
 from .doors import Door, DoorPool
 from .probe import probe_doors
@@ -34,6 +34,8 @@ IS_DIR = StatInfoFlags.IS_DIR
 NOT_FILE_OR_DIR = StatInfoFlags.OTHER
 # in-flight requests at which this lister is fastest here (see README, Benchmarks)
 RECOMMENDED_THREADS = 1024
+# XRootD servers return at most this many bytes of a name (a 255-byte name comes back cut)
+NAME_CUT = 254
 # XrdCl's own timeout, a backstop behind the lister's deadline (its clock ticks in seconds)
 BACKSTOP = 2
 
@@ -52,6 +54,8 @@ class XrootdLister:
         self.deadlines = Deadlines()
         self._tokens = itertools.count()
         self._pending: dict[int, tuple] = {}
+        self._deadline_of: dict[int, object] = {}
+        undecodable.watch(self)
         if site.threads < RECOMMENDED_THREADS:
             log.info("%s: threads = %d; the xrootd lister is fastest with about %d requests "
                      "in flight", site.name, site.threads, RECOMMENDED_THREADS)
@@ -119,23 +123,28 @@ class XrootdLister:
 
     # -- listing ------------------------------------------------------------------------
     def submit(self, lfn: str, timeout: float, done) -> None:
+        unsendable = _unsendable(lfn)
+        if unsendable:
+            done(ListingError(ErrorKind.OTHER, f"{names.shown(lfn)}: {unsendable}", retry=False))
+            return
         door = self.pool.acquire()
         token = next(self._tokens)
         started = time.monotonic()
         path = door.url.path(lfn)
-        # whoever pops the token (the answer or the deadline) finishes the request, once
-        self._pending[token] = (door, started, done)
+        # whoever pops the token (the answer, the deadline or the rescue of an answer the
+        # bindings could not decode) finishes the request, once
+        self._pending[token] = (door, started, done, path)
         deadline = None
         if timeout:
             deadline = self.deadlines.add(started + timeout,
                                           lambda: self._expire(token, path, timeout))
+            self._deadline_of[token] = deadline
 
         def answered(st, response=None, *_hosts):
             request = self._pending.pop(token, None)
             if request is None:
                 return  # already expired; a late answer is dropped
-            if deadline is not None:
-                self.deadlines.cancel(deadline)
+            self._cancel_deadline(token)
             try:
                 result = to_listing(path, st, response)
                 fault = False
@@ -153,11 +162,44 @@ class XrootdLister:
         if not sent.get("ok"):
             answered(sent)
 
+    def _cancel_deadline(self, token: int) -> None:
+        deadline = self._deadline_of.pop(token, None)
+        if deadline is not None:
+            self.deadlines.cancel(deadline)
+
+    def rescue_undecodable(self) -> None:
+        """Some answer held a name that is not UTF-8: the bindings could not decode it and
+        dropped it without calling back. Ask again, synchronously, for each request still
+        pending; the one the bindings cannot decode is failed now, not at its deadline."""
+        for token, request in list(self._pending.items()):
+            door, _started, _done, path = request
+            try:
+                door.client.dirlist(path, STAT, _seconds(self.site.timeout))
+            except (SystemError, UnicodeDecodeError) as exc:
+                cause = exc if isinstance(exc, UnicodeDecodeError) else exc.__cause__
+                self._fail_undecodable(token, path, cause)
+
+    def _fail_undecodable(self, token: int, path: str, cause) -> None:
+        request = self._pending.pop(token, None)
+        if request is None:
+            return
+        self._cancel_deadline(token)
+        door, started, done, _path = request
+        self.pool.release(door, time.monotonic() - started, fault=False)
+        while cause is not None and not isinstance(cause, UnicodeDecodeError):
+            cause = cause.__cause__ or cause.__context__
+        name = getattr(cause, "object", b"")
+        shown = names.shown(names.from_bytes(name)) if isinstance(name, bytes) else "?"
+        done(ListingError(ErrorKind.OTHER, f"{names.shown(path)}: holds a name that is not "
+                          f"UTF-8 ({shown!r}), which the XRootD Python bindings cannot return",
+                          retry=False))
+
     def _expire(self, token: int, path: str, timeout: float) -> None:
         request = self._pending.pop(token, None)
         if request is None:
             return
-        door, started, done = request
+        self._deadline_of.pop(token, None)
+        door, started, done, _path = request
         self.pool.release(door, time.monotonic() - started, fault=True)
         done(ListingError(ErrorKind.TIMEOUT, f"{path}: no answer from {door.url} "
                                              f"within {timeout:g}s"))
@@ -178,6 +220,7 @@ class XrootdLister:
         return box[0]
 
     def close(self) -> None:
+        undecodable.unwatch(self)
         self.deadlines.close()
         if len(self.pool.doors) > 1:
             log.info("%s: doors: %s", self.site.name, self.pool.describe())
@@ -186,6 +229,17 @@ class XrootdLister:
 def _seconds(timeout: float) -> int:
     """XrdCl's backstop timeout in whole seconds (0 = its default)."""
     return min(math.ceil(timeout) + BACKSTOP, 65535) if timeout else 0
+
+
+def _unsendable(lfn: str) -> str | None:
+    """Why XRootD cannot be asked for this path, or None. The protocol takes a path as it
+    is, with no escapes (the server does not decode %XX), and ends it at the first ``?``,
+    taking the rest as CGI; the bindings only send UTF-8 text."""
+    if "?" in lfn:
+        return "a name with '?' cannot be sent over XRootD (the rest would be taken as CGI)"
+    if not names.is_utf8(lfn):
+        return "a name that is not UTF-8 cannot be sent by the XRootD Python bindings"
+    return None
 
 
 def to_listing(path: str, st: dict, response) -> Listing:
@@ -209,4 +263,4 @@ def to_listing(path: str, st: dict, response) -> Listing:
             add_dir(DirEntry(name, info["mtime"]))
         elif not flags & NOT_FILE_OR_DIR:
             add_file(FileEntry(name, info["size"], info["mtime"]))
-    return Listing(files, dirs)
+    return names.check_listing(path, Listing(files, dirs), cut_at=NAME_CUT)
