@@ -19,8 +19,9 @@ def read_results(out, site: str, classes=CLASSES, *, sort: bool = False) -> dict
         path = Path(out) / f"{site}_{name}.txt"
         if not path.exists():
             return None
-        # the LFN of each line (SITE_size_mismatch.txt adds tab-separated sizes)
-        lines = [line.split("\t", 1)[0] for line in path.read_text().splitlines()]
+        lines = path.read_text().splitlines()
+        if name == "size_mismatch":  # each line ends with the two sizes, tab-separated
+            lines = [line.rsplit("\t", 2)[0] for line in lines]
         return sorted(lines) if sort else lines
 
     return {name: read(name) for name in classes}

@@ -59,9 +59,11 @@ def confirmed_lfns(output: str, site: str, name: str) -> list[str]:
         expected = 0  # confirmed lists count only classes that have confirmed rows
     try:
         with open(paths[key], encoding="utf-8", errors="surrogateescape") as fh:
-            lfns = [line.rstrip("\n").split("\t")[0] for line in fh if line.strip()]
+            lfns = [line.rstrip("\n") for line in fh if line.strip()]
     except OSError as exc:
         raise ConsistencyError(f"{paths[key]}: cannot read: {exc.strerror}") from None
+    if name == "size_mismatch":  # LFN, inventory size, site size: the LFN may hold a tab
+        lfns = [line.rsplit("\t", 2)[0] for line in lfns]
     if expected is not None and expected != len(lfns):
         raise ConsistencyError(f"{paths[key]}: holds {len(lfns)} files but the summary "
                                f"says {expected}: the result is inconsistent")
