@@ -58,6 +58,8 @@ def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
         inv_tree = load_inventory(_Recording(inventory, recorder) if recorder else inventory,
                                   cutoff, stop)
         timings["inventory"] = time.monotonic() - t0
+        if site.directories_from == "inventory" and not site.directories:
+            site = attrs.evolve(site, directories=inventory_tops(inv_tree, site.root))
 
         unmerged_before = started - site.unmerged_age * 86400 if site.unmerged_age else None
         remote = Tree(cutoff, keep_mtimes=unmerged_area(site.root) if unmerged_before else None)
@@ -142,6 +144,15 @@ def unmerged_rules(site: SiteConfig, started: float) -> dict:
             site.unmerged_protected, site.timeout or 60.0,
             f"{site.source or '(command line)'}: sites.{site.name}.unmerged_protected"))
     return rules
+
+
+def inventory_tops(tree: Tree, root: str) -> tuple[str, ...]:
+    """The directories right below ``root`` that the inventory has files in
+    (``directories_from = "inventory"``); none: ``root`` itself."""
+    node = tree.node(root)
+    if node is None:
+        return ()
+    return tuple(join(root, name) for name in sorted(node.subdirs))
 
 
 def make_backend(kind: str, name: str, site: SiteConfig):

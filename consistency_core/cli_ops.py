@@ -142,7 +142,7 @@ def status(ctx, config_path):
                          c.get("files_listed", "-"), c.get("missing", "-"),
                          c.get("orphan", "-"), c.get("unlisted", "-"),
                          _holder(st.holder),
-                         _short(last.message) if last and last.message else ""])
+                         st.why or (_short(last.message) if last and last.message else "")])
     click.echo(table(["site", "state", "mode", "last run (UTC)", "status", "since complete",
                       "complete run", "listed", "missing", "orphan", "unlisted", "running",
                       "reason"], rows))

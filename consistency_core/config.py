@@ -120,6 +120,11 @@ class SiteConfig:
                        "(empty: no log file; relative: to the config file's directory)")
     log_keep: int = key(10, "earlier runs' log files kept (SITE.log.1 ... SITE.log.N)",
                         type=int, at_least=0)
+    directories_from: str = key("", "without directories: 'inventory' checks the directories "
+                                "below root that the inventory has files in ('': root itself)",
+                                choices=("", "inventory"))
+    sites_from: str = key("", "a [defaults] key: 'dynamo' adds every site of Dynamo's sites "
+                          "table, and whether it is ready, to the [sites.NAME] tables")
     options: dict = attrs.field(factory=dict, eq=False)
     source: str = ""
 
@@ -154,19 +159,62 @@ def join_lfn(parent: str, name: str) -> str:
     return parent.rstrip("/") + "/" + name.strip("/")
 
 
+ENV_PREFIX = "CONSISTENCY_"
+
+
 @attrs.frozen
 class Config:
     path: str
     defaults: dict
     sites: dict[str, dict]
+    env: dict = attrs.field(factory=dict)  # CONSISTENCY_<KEY> overrides, for every site
+    not_ready: dict = attrs.field(factory=dict)  # site -> why an external catalog says so
+    aliases: dict = attrs.field(factory=dict)  # site or "" -> our key -> the user's
 
     def site(self, name: str, overrides: dict | None = None) -> SiteConfig:
         if name not in self.sites:
             choices = ", ".join(sorted(self.sites)) or "none defined"
             raise ConfigError(f"{self.path}: unknown site {name!r} (sites: {choices})")
-        raw = {**self.defaults, **self.sites[name]}
+        raw = {**self.defaults, **self.sites[name], **self.env}
         raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
-        return build_site(name, raw, self.path)
+        try:
+            return build_site(name, raw, self.path)
+        except ConfigError as exc:
+            raise ConfigError(self._users_names(str(exc), name)) from None
+
+    def _users_names(self, message: str, site: str) -> str:
+        names = {**self.aliases.get("", {}), **self.aliases.get(site, {})}
+        for ours, theirs in names.items():
+            message = message.replace(f"{self.path}: sites.{site}.{ours}:",
+                                      f"{self.path}: {theirs} (site {site}):")
+        return message
+
+
+def env_overrides(environ=None) -> dict:
+    """``CONSISTENCY_<KEY>=value`` for any config key: above the config file, below
+    command-line flags. The value is read as a TOML value (``4``, ``true``, ``["mc"]``),
+    else taken as a string; a bad one is an error naming the variable."""
+    environ = os.environ if environ is None else environ
+    keys = all_keys()
+    found = {}
+    for name, field in keys.items():
+        var = ENV_PREFIX + name.upper()
+        if var not in environ:
+            continue
+        value = _env_value(environ[var])
+        try:
+            check_value(field, _number(value) if float in field.metadata["types"] else value)
+        except OptionError as exc:
+            raise ConfigError(f"environment variable {var}: {exc}") from None
+        found[name] = value
+    return found
+
+
+def _env_value(text: str):
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
 
 
 def all_keys() -> dict[str, attrs.Attribute]:
@@ -245,9 +293,30 @@ def load(path: str | None = None) -> Config:
         raise ConfigError(f"{path}: expected a table/object at the top level")
     from . import legacy_config
 
+    aliases = {}
     if legacy_config.looks_legacy(parsed):
         parsed = legacy_config.convert(parsed, path)
-    return _from_tables(parsed, path)
+        aliases = parsed.pop("aliases")
+    cfg = _from_tables(parsed, path)
+    cfg = attrs.evolve(cfg, env=env_overrides(), aliases=aliases)
+    source = cfg.env.get("sites_from", cfg.defaults.get("sites_from"))
+    return with_external_sites(cfg, source) if source else cfg
+
+
+def with_external_sites(cfg: Config, source: str) -> Config:
+    """The sites an external catalog lists (``sites_from``), overlaid by the file's
+    ``[sites.NAME]`` tables; the ones it says are not ready are remembered with why."""
+    from .plugins import manager
+
+    listed = manager().hook.list_sites(source=source, defaults={**cfg.defaults, **cfg.env},
+                                       path=cfg.path)
+    if listed is None:
+        raise ConfigError(f"{cfg.path}: defaults.sites_from: no installed plugin provides "
+                          f"sites from {source!r}")
+    sites = {name: {} for name, _why in listed}
+    sites.update(cfg.sites)
+    not_ready = {name: why for name, why in listed if why}
+    return attrs.evolve(cfg, sites=sites, not_ready=not_ready)
 
 
 def _parse(path: str, data: bytes):
@@ -290,7 +359,8 @@ def empty(path: str = "(command line)") -> Config:
 def load_site(config_path: str | None, site: str, **overrides) -> SiteConfig:
     """The SiteConfig for ``site``: from the config file, or from flags alone if no file."""
     if config_path is None and not os.path.exists(DEFAULT_CONFIG):
-        cfg = Config(path="(command line)", defaults={}, sites={site: {}})
+        cfg = Config(path="(command line)", defaults={}, sites={site: {}},
+                     env=env_overrides())
     else:
         cfg = load(config_path)
     return cfg.site(site, overrides)

@@ -6,7 +6,8 @@ in flight, and never more than the lister's :func:`thread_limit`. Worker threads
 when a request finds none idle, and never more than :data:`MAX_THREADS` of them. A failed
 directory is retried with exponential back-off; one that still fails is marked *unlisted* in
 the tree, so nothing below it can be reported. A directory that vanished (not found) is
-simply gone. Setting ``stop`` ends the walk at once: whatever was not listed is unlisted.
+simply gone, except a top directory: that one is unlisted (reason not_found). Setting
+``stop`` ends the walk at once: whatever was not listed is unlisted.
 """
 from __future__ import annotations
 
@@ -143,6 +144,7 @@ class Walker:
         self._pending: collections.deque = collections.deque()
         self._retry: list = []
         self.dispatcher: _ThreadDispatcher | None = None
+        self._tops: frozenset[str] = frozenset()
 
     def run(self, tops) -> WalkStats:
         started = time.monotonic()
@@ -154,6 +156,7 @@ class Walker:
             threads = min(threads, MAX_THREADS)
             dispatcher = self.dispatcher = _ThreadDispatcher(self.lister.list_dir, MAX_THREADS)
             submit = dispatcher.submit
+        self._tops = frozenset(tops)
         self._pending.extend((lfn, 0) for lfn in tops)
         try:
             while (self._pending or self._retry or self._in_flight) and not self.stop.is_set():
@@ -254,7 +257,9 @@ class Walker:
 
     def _failed(self, lfn: str, attempt: int, error: ListingError) -> None:
         self.stats.attempts_failed[error.kind.value] += 1
-        if error.kind is ErrorKind.NOT_FOUND:
+        if error.kind is ErrorKind.NOT_FOUND and lfn in self._tops:
+            attempt = self.site.retries  # a top directory not on the site: unlisted, not gone
+        elif error.kind is ErrorKind.NOT_FOUND:
             self.tree.remove(lfn)
             self.stats.vanished += 1
             if self.on_listed:

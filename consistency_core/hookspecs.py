@@ -136,3 +136,17 @@ def register_commands(cli: click.Group) -> None:
     :class:`~consistency_core.model.ConsistencyError` inside a command for a one-line error
     with its exit code, like the built-in commands.
     """
+
+
+@hookspec(firstresult=True)
+def list_sites(source: str, defaults: dict, path: str) -> list[tuple[str, str]] | None:
+    """The sites an external catalog lists, for a config's ``sites_from = SOURCE``.
+
+    :param source: the ``sites_from`` value; a plugin that does not provide it returns None.
+    :param defaults: the config's ``[defaults]`` table (with environment overrides): where
+        the catalog is.
+    :param path: the config file, for error messages.
+    :returns: ``[(site name, why it is not ready or "" if ready), ...]``. The config's own
+        ``[sites.NAME]`` tables are laid over these sites; ``consistency run --pick`` skips
+        a site that is not ready and ``consistency status`` shows why.
+    """

@@ -52,11 +52,12 @@ class Histories:
 @attrs.frozen
 class SiteStatus:
     name: str
-    state: str  # ready, running, halted, disabled
+    state: str  # ready, running, halted, disabled, not ready (an external catalog says so)
     mode: str  # act, dry
     last_run: Run | None
     last_complete: Run | None
     holder: dict | None
+    why: str = ""  # why the site is not ready (sites_from), else ""
 
     @property
     def waited(self) -> float:
@@ -64,16 +65,22 @@ class SiteStatus:
         return self.last_complete.finished if self.last_complete else 0.0
 
 
-def site_status(site, history: History) -> SiteStatus:
+def site_status(site, history: History, why: str = "") -> SiteStatus:
     state, mode = history.state(site.name)
     who = locks.site_holder(site, history)
     shown = "running" if who is not None and state == "ready" else state
+    if why and shown == "ready":
+        shown = "not ready"
     return SiteStatus(site.name, shown, mode, history.last_run(site.name),
-                      history.last_run(site.name, complete=True), who)
+                      history.last_run(site.name, complete=True), who, why)
 
 
 def all_status(cfg, histories: Histories) -> list[SiteStatus]:
-    return [site_status(cfg.site(name), histories.get(cfg.site(name))) for name in sorted(cfg.sites)]
+    out = []
+    for name in sorted(cfg.sites):
+        site = cfg.site(name)
+        out.append(site_status(site, histories.get(site), cfg.not_ready.get(name, "")))
+    return out
 
 
 def set_state(cfg, name: str, setting: str, histories: Histories) -> SiteStatus:
@@ -99,7 +106,9 @@ def candidates(cfg, pattern: str, histories: Histories, overrides: dict) -> list
     ready = []
     for name in matching:
         site = cfg.site(name, overrides)
-        status = site_status(site, histories.get(site))
+        status = site_status(site, histories.get(site), cfg.not_ready.get(name, ""))
+        if status.why:
+            log.info("--pick: skipping %s: %s", name, status.why)
         if status.state == "ready":
             ready.append((status.waited, name, site))
     ready.sort(key=lambda item: (item[0], item[1]))
@@ -108,8 +117,10 @@ def candidates(cfg, pattern: str, histories: Histories, overrides: dict) -> list
 
 def pick(cfg, pattern: str, histories: Histories, overrides: dict):
     """(site, held SiteLocks) for the site to run now; ConsistencyError when none can run."""
-    reasons = []
-    for site in candidates(cfg, pattern, histories, overrides):
+    found = candidates(cfg, pattern, histories, overrides)
+    reasons = [f"{name}: {why}" for name, why in sorted(cfg.not_ready.items())
+               if re.search(pattern, name)]
+    for site in found:
         held = locks.SiteLocks(site)
         why = held.acquire()
         if why is None:

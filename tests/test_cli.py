@@ -172,7 +172,7 @@ def test_dynamo_consistency_json_errors_name_the_file(tmp_path):
     assert str(info.value) == (f"{cfg}: AccessMethod.T2_X: unknown access method 'ftp' "
                                "(valid: XRootD, SRM)")
     cfg.write_text(json.dumps({"RootPath": "/store", "NumThreads": "many"}))
-    with pytest.raises(ConfigError, match=r"defaults.threads: expected integer, got 'many'$"):
+    with pytest.raises(ConfigError, match=r": NumThreads: expected integer, got 'many'$"):
         load_config(str(cfg))
 
 

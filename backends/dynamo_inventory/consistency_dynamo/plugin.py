@@ -1,5 +1,5 @@
 """Entry point of the ``consistency`` plugin group: inventory and reporter ``dynamo`` and
-the ``consistency invalidate`` command."""
+the ``consistency invalidate`` command; ``sites_from = "dynamo"``."""
 from __future__ import annotations
 
 from consistency_core import hookimpl
@@ -27,6 +27,15 @@ def register_inventories(register):
 @hookimpl
 def register_reporters(register):
     register("dynamo", _reporter, options=DynamoOptions)
+
+
+@hookimpl
+def list_sites(source, defaults, path):
+    if source != "dynamo":
+        return None
+    from .sites import list_sites as dynamo_sites
+
+    return dynamo_sites(defaults, path)
 
 
 @hookimpl

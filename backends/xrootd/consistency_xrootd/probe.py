@@ -1,9 +1,10 @@
 """Start-up probe: which doors answer, and do they agree on the top directories?
 
 Every door is asked for every top directory at once (with stat). A door that
-cannot answer is dropped; if none can, or a top directory does not exist, the run stops
-with one line before anything is listed or written: listing a wrong path prefix would
-otherwise report the whole catalog missing. A door whose answer differs from the first
+cannot answer is dropped; if none can, or no top directory exists, the run stops with one
+line before anything is listed or written: listing a wrong path prefix would otherwise
+report the whole catalog missing. Some top directories missing is not that: the walk
+reports each of them unlisted (reason not_found) and checks the others. A door whose answer differs from the first
 door (names, types and mtimes of the entries) serves another namespace and is dropped with a
 warning: spreading requests over it would invent missing files and orphans. (On a live site
 an entry may change between two probes a few milliseconds apart; that only drops a door.)
@@ -19,6 +20,9 @@ from consistency_core import ConsistencyError, ErrorKind
 
 from . import status
 
+# A top directory the door says does not exist: the walk reports it unlisted (not_found)
+# and checks the others. Only when none exists is the url's path prefix taken to be wrong.
+NOT_FOUND = "not found"
 log = logging.getLogger("consistency.xrootd")
 
 
@@ -62,15 +66,18 @@ def probe_doors(doors, tops, timeout: int, where: str) -> list:
     answers = _ask_all(list(doors), list(tops), timeout)
     alive, errors, reference = [], [], None
     for door in doors:
-        names, failed = {}, None
+        names, failed, absent = {}, None, []
         for top in tops:
             st, names[top] = answers.get((door, top), ({"message": "no answer"}, None))
-            if names[top] is None:
+            if names[top] is None and "code" in st and status.classify(st) is ErrorKind.NOT_FOUND:
+                absent.append(f"{door.url}: {top}: {status.message(st)}")
+                names[top] = NOT_FOUND
+            elif names[top] is None:
                 failed = f"{door.url}: {top}: {status.message(st)}"
-                if "code" in st and status.classify(st) is ErrorKind.NOT_FOUND:
-                    failed += (" (wrong path prefix in url? or a redirector, which lists "
-                               "only with locate = true?)")
                 break
+        if failed is None and absent and len(absent) == len(tops):
+            failed = absent[0] + (" (wrong path prefix in url? or a redirector, which lists "
+                                  "only with locate = true?)")
         if failed is None and reference is not None and names != reference[1]:
             failed = f"{door.url} lists the top directories differently from {reference[0].url}"
         if failed:
