@@ -8,7 +8,7 @@ import time
 
 import attrs
 
-from . import plugins
+from . import cache, datasets, plugins
 from .compare import compare, unmerged_area
 from .config import SiteConfig
 from .engine import Walker
@@ -18,6 +18,7 @@ from .progress import Progress
 from .result import CheckResult, evaluate_gates, scope_of
 from .run_status import RunStatus
 from .tree import Tree, join
+from .usage import storage_usage
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,12 @@ def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
     """
     started = time.time()
     stop = stop or threading.Event()
-    lister = lister if lister is not None else make_backend("lister", site.lister, site)
-    inventory = inventory if inventory is not None else make_backend(
-        "inventory", site.inventory, site)
+    reused = {}  # kind -> the saved dump used instead (cache.py)
+    if lister is None:
+        lister = _backend_or_cache(site, "listing", "lister", started, reused)
+    if inventory is None:
+        inventory = _backend_or_cache(site, "inventory", "inventory", started, reused)
+    recorder = cache.Recorder(site, started) if site.save_cache else None
     with contextlib.ExitStack() as closing:
         for obj in (lister, inventory):
             if hasattr(obj, "close"):
@@ -51,7 +55,8 @@ def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
         timings = {}
 
         t0 = time.monotonic()
-        inv_tree = load_inventory(inventory, cutoff, stop)
+        inv_tree = load_inventory(_Recording(inventory, recorder) if recorder else inventory,
+                                  cutoff, stop)
         timings["inventory"] = time.monotonic() - t0
         if site.directories_from == "inventory" and not site.directories:
             site = attrs.evolve(site, directories=inventory_tops(inv_tree, site.root))
@@ -59,8 +64,10 @@ def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
         unmerged_before = started - site.unmerged_age * 86400 if site.unmerged_age else None
         remote = Tree(cutoff, keep_mtimes=unmerged_area(site.root) if unmerged_before else None)
         walker = Walker(lister, site, remote, stop=stop, progress=progress,
-                        on_listed=lambda lfn, listing, error: plugins.call(
-                            "directory_listed", site=site, lfn=lfn, listing=listing, error=error))
+                        on_listed=lambda lfn, listing, error: (
+                            recorder and recorder.on_listed(lfn, listing),
+                            plugins.call("directory_listed", site=site, lfn=lfn,
+                                         listing=listing, error=error)))
         t0 = time.monotonic()
         walk = walker.run(site.top_dirs)
         timings["listing"] = time.monotonic() - t0
@@ -74,22 +81,69 @@ def check_site(site: SiteConfig, *, stop: threading.Event | None = None,
         t0 = time.monotonic()
         protect = getattr(inventory, "protect_orphans", None)
         findings = compare(inv_tree, remote, site.top_dirs, site.ignore, protect, site.root,
-                           unmerged_before)
+                           unmerged_before, **unmerged_rules(site, started))
         timings["compare"] = time.monotonic() - t0
+        blocks = datasets.blocks_of(inventory, [lfn for lfn, _size in findings.missing])
 
         interrupted = walk.interrupted or stop.is_set()
         status = RunStatus.INTERRUPTED if interrupted else RunStatus.COMPLETED
         inv_files, inv_bytes = _inventory_totals(inv_tree, site.top_dirs)
         gates = evaluate_gates(site, findings, inv_files, walk.files, status)
+        stale = cache.stale_inventory_reason(site, reused)
+        if stale:
+            gates = attrs.evolve(gates, passed=False, reasons=gates.reasons + (stale,))
+        if recorder and status == RunStatus.COMPLETED:
+            recorder.save(remote.unlisted(), [k for k in cache.KINDS if k not in reused])
         timings["total"] = time.time() - started
         result = CheckResult(
             site=site.name, status=status, findings=findings, walk=walk,
             inventory_files=inv_files, inventory_bytes=inv_bytes, gates=gates,
             started=started, finished=time.time(), timings=timings, changed=changed,
-            scope=scope_of(site),
+            scope=scope_of(site), missing_blocks=blocks,
+            storage=storage_usage(inv_tree, remote, site.top_dirs), reused=reused,
             backends={"lister": site.lister, "inventory": site.inventory, "reporters": []})
         plugins.call("check_finished", site=site, result=result)
     return result
+
+
+def _backend_or_cache(site: SiteConfig, kind: str, role: str, now: float, reused: dict):
+    """The site's lister (inventory), or a dump reader of its saved listing (inventory)
+    when ``list_max_age`` (``inventory_max_age``) allows reusing it."""
+    saved = cache.reusable(site, kind, now)
+    if saved is None:
+        return make_backend(role, getattr(site, role), site)
+    reused[kind] = saved
+    log.warning("%s: reusing the %s saved %.3g h ago (%s) instead of a fresh one",
+                site.name, kind, saved["age_hours"], saved["path"])
+    return make_backend(role, "dump", cache.as_dump_site(site, kind, saved["path"]))
+
+
+@attrs.frozen
+class _Recording:
+    """The inventory, its rows kept by ``recorder`` as they are read."""
+
+    inventory: object
+    recorder: cache.Recorder
+
+    def files(self):
+        return self.recorder.files(self.inventory.files())
+
+
+def unmerged_rules(site: SiteConfig, started: float) -> dict:
+    """The logs' age limit and the protected list (read now, after the listing) for
+    :func:`compare`; nothing while unmerged cleaning is off."""
+    if not site.unmerged_age:
+        return {}
+    from .protected_lfns import Protected, load
+
+    rules = {}
+    if site.unmerged_logs_age:
+        rules["unmerged_logs_before"] = started - site.unmerged_logs_age * 86400
+    if site.unmerged_protected:
+        rules["unmerged_protected"] = Protected(load(
+            site.unmerged_protected, site.timeout or 60.0,
+            f"{site.source or '(command line)'}: sites.{site.name}.unmerged_protected"))
+    return rules
 
 
 def inventory_tops(tree: Tree, root: str) -> tuple[str, ...]:
@@ -229,7 +283,7 @@ def _diff_trees(site: SiteConfig, inventory_path: str, listing_path: str, cutoff
     timings["listing"] = time.monotonic() - t0
     t0 = time.monotonic()
     findings = compare(inv_tree, remote, site.top_dirs, site.ignore, None, site.root,
-                       unmerged_before)
+                       unmerged_before, **unmerged_rules(site, time.time()))
     timings["compare"] = time.monotonic() - t0
     inv_files, inv_bytes = _inventory_totals(inv_tree, site.top_dirs)
     return findings, inv_files, inv_bytes, timings

@@ -170,6 +170,27 @@ def list_(site, config_path, output, **flags):
     sys.exit(1 if stats.interrupted else 0)
 
 
+@main.group(name="inventory")
+def inventory_group():
+    """The inventory alone."""
+
+
+@inventory_group.command(name="dump")
+@click.option("--site", required=True, help="Site name: a [sites.NAME] table in the config.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help=f"Config file (default ./{config_mod.DEFAULT_CONFIG}).")
+@click.option("--inventory", help="Inventory backend (overrides the config).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False),
+              help="Dump file to write (path size mtime per line).")
+def inventory_dump(site, config_path, inventory, output):
+    """Read the site's inventory and write it as a dump."""
+    from .site_dump import dump_inventory
+
+    site_cfg = config_mod.load_site(config_path, site, inventory=inventory)
+    files, size = dump_inventory(site_cfg, output)
+    click.echo(f"{site_cfg.name}: {files} inventory files, {size} bytes -> {output}")
+
+
 @main.command()
 @click.argument("inventory_dump", type=click.Path(exists=True, dir_okay=False))
 @click.argument("listing_dump", type=click.Path(exists=True, dir_okay=False))

@@ -13,7 +13,10 @@ Rules (each covered by tests/test_compare.py):
 - a directory whose subdirectory vanished during the walk (listed by it, then not found)
   changed during the walk: it is not empty in that run, nor is any directory above it.
 - orphans in the unmerged area (``{root}/unmerged``) whose mtime is before
-  ``unmerged_before`` are ``unmerged`` findings instead (no mtime counts as old).
+  ``unmerged_before`` are ``unmerged`` findings instead (no mtime counts as old); in its
+  logs (``{root}/unmerged/logs``) the age is ``unmerged_logs_before`` when given; one in
+  ``unmerged_protected`` (a set of protected LFN prefixes) is neither, only counted; a
+  younger one is not reported (never an orphan while unmerged cleaning is on).
 """
 from __future__ import annotations
 
@@ -33,11 +36,13 @@ class Findings:
     empty_dirs: list[str]
     protected: int = 0  # orphan candidates the inventory still protects
     unmerged: list[tuple[str, int]] = attrs.field(factory=list)  # old orphans in {root}/unmerged
+    unmerged_protected: int = 0  # files in the unmerged area the protected list keeps
 
 
 def compare(inventory: Tree, remote: Tree, top_dirs: Iterable[str], ignore: Iterable[str] = (),
             protect_orphans: Callable[[list[str]], set[str]] | None = None,
-            root: str = "/store", unmerged_before: float | None = None) -> Findings:
+            root: str = "/store", unmerged_before: float | None = None,
+            unmerged_logs_before: float | None = None, unmerged_protected=()) -> Findings:
     top_dirs = list(top_dirs)
     ignore = tuple(ignore)
     inventory.compute_digests()
@@ -54,29 +59,44 @@ def compare(inventory: Tree, remote: Tree, top_dirs: Iterable[str], ignore: Iter
         protected = len(keep)
         orphans = [o for o in orphans if o[0] not in keep]
     root = root.rstrip("/") or "/"
-    orphans, unmerged = _split_unmerged(orphans, remote, root, unmerged_before)
+    orphans, unmerged, kept = _split_unmerged(orphans, remote, root, unmerged_before,
+                                              unmerged_logs_before, unmerged_protected)
     never = {root, *(t.rstrip("/") for t in top_dirs)}
     empty = _empty_dirs(remote, inventory, top_dirs, ignore, never, root)
     return Findings(missing=sorted(out.missing), orphan=orphans,
                     size_mismatch=sorted(out.mismatch), unlisted=sorted(out.unlisted),
-                    empty_dirs=empty, protected=protected, unmerged=unmerged)
+                    empty_dirs=empty, protected=protected, unmerged=unmerged,
+                    unmerged_protected=kept)
 
 
 def unmerged_area(root: str) -> str:
     return join(root.rstrip("/") or "/", "unmerged") + "/"
 
 
-def _split_unmerged(orphans, remote: Tree, root: str, before: float | None):
-    """(orphans, unmerged): the orphans in the unmerged area older than ``before`` move."""
+def _split_unmerged(orphans, remote: Tree, root: str, before: float | None,
+                    logs_before: float | None, protected):
+    """(orphans, unmerged, protected count): with unmerged cleaning on, no file of the
+    unmerged area is an orphan (the orphan rules would delete what is still being merged):
+    those older than their age limit are unmerged candidates, the protected ones are only
+    counted, the younger ones are not reported."""
     if before is None:
-        return orphans, []
+        return orphans, [], 0
     area = unmerged_area(root)
-    kept, unmerged = [], []
+    logs = area + "logs/"
+    kept, unmerged, held = [], [], 0
     for row in orphans:
-        mtime = remote.mtimes.get(row[0])
-        old = mtime is None or mtime <= before
-        (unmerged if row[0].startswith(area) and old else kept).append(row)
-    return kept, unmerged
+        lfn = row[0]
+        if not lfn.startswith(area):
+            kept.append(row)
+            continue
+        if lfn in protected:
+            held += 1
+            continue
+        limit = logs_before if logs_before is not None and lfn.startswith(logs) else before
+        mtime = remote.mtimes.get(lfn)
+        if mtime is None or mtime <= limit:
+            unmerged.append(row)
+    return kept, unmerged, held
 
 
 class _Collector:

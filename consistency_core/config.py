@@ -101,6 +101,25 @@ class SiteConfig:
     unmerged_age: float = key(0.0, "days after which an orphan in {root}/unmerged is an "
                               "unmerged deletion candidate (0: off, they stay orphans)",
                               type=NUMBER, at_least=0, converter=_number)
+    unmerged_logs_age: float = key(
+        0.0, "days after which a file in {root}/unmerged/logs is an unmerged deletion "
+        "candidate (0: as unmerged_age)", type=NUMBER, at_least=0, converter=_number)
+    unmerged_protected: str = key(
+        "", "the protected-LFN list of the unmerged area: a file or an http(s) URL of JSON "
+        "as WMCore publishes it (a list of LFN prefixes)")
+    save_cache: bool = key(False, "save what a completed check listed and read as dumps "
+                           "under {state_dir}/cache, for list_max_age/inventory_max_age",
+                           type=bool)
+    list_max_age: float = key(0.0, "days a saved listing of the site is reused instead of "
+                              "listing it again (0: never)", type=NUMBER, at_least=0,
+                              converter=_number)
+    inventory_max_age: float = key(0.0, "days a saved inventory of the site is reused instead "
+                                   "of reading it again (0: never)", type=NUMBER, at_least=0,
+                                   converter=_number)
+    log_dir: str = key("", "directory for per-site log files SITE.log, rotated by run "
+                       "(empty: no log file; relative: to the config file's directory)")
+    log_keep: int = key(10, "earlier runs' log files kept (SITE.log.1 ... SITE.log.N)",
+                        type=int, at_least=0)
     directories_from: str = key("", "without directories: 'inventory' checks the directories "
                                 "below root that the inventory has files in ('': root itself)",
                                 choices=("", "inventory"))
@@ -246,6 +265,8 @@ def build_site(name: str, raw: dict, path: str) -> SiteConfig:
         raise ConfigError(f"{path}: {where}.threads: {values['threads']} is more than the "
                           f"{values['lister']} lister supports (at most {limit})")
     values["state_dir"] = _beside(values["state_dir"], path)
+    if values["log_dir"]:
+        values["log_dir"] = _beside(values["log_dir"], path)
     options = {k: v for k, v in raw.items() if k not in CORE_FIELDS}
     try:
         return SiteConfig(name=name, options=options, source=path, **values)

@@ -29,6 +29,8 @@ class FindingClass:
     gate: str | None  # whose safety limits count it: "missing" (max_missing...), "orphan"
     columns: tuple[str, ...] = ()  # its count columns in the history's runs table, if any
     hot: bool = False  # data at risk on the catalog's side (the report shades it red)
+    # its result files give every field of a row, tab-separated (else the LFN alone)
+    whole_rows: bool = False
 
     @property
     def sized(self) -> bool:
@@ -37,6 +39,12 @@ class FindingClass:
     @staticmethod
     def lfn(row) -> str:
         return row if isinstance(row, str) else row[0]
+
+    def line(self, row) -> str:
+        """One line of the class's result files: the LFN, or every field tab-separated."""
+        if self.whole_rows and not isinstance(row, str):
+            return "\t".join(str(field) for field in row)
+        return self.lfn(row)
 
     def size(self, row) -> int:
         """The size a row records: the site's size (the last field), 0 when unsized."""
@@ -56,7 +64,7 @@ CLASSES: tuple[FindingClass, ...] = (
                  ("orphan", "orphan_bytes", "confirmed_orphan")),
     FindingClass("size_mismatch", "size mismatch", ("lfn", "inventory_size", "site_size"),
                  Confirm.MISSING_LIKE, None,
-                 ("size_mismatch", "confirmed_size_mismatch"), hot=True),
+                 ("size_mismatch", "confirmed_size_mismatch"), hot=True, whole_rows=True),
     FindingClass("unlisted", "unlisted", ("lfn",), Confirm.NEVER, None, ("unlisted",)),
     FindingClass("empty_dirs", "empty dirs", ("lfn",), Confirm.ORPHAN_LIKE, None,
                  ("empty_dirs", "confirmed_empty_dirs")),

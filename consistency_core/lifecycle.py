@@ -29,6 +29,7 @@ import time
 import attrs
 
 from . import confirm, locks as locks_mod, metrics as metrics_mod, output, retention, schedule
+from .site_log import site_log
 from .check import check_site, make_backend
 from .config import Config, SiteConfig, load as load_config
 from .history import History, HistoryError
@@ -83,6 +84,7 @@ def run_site(site_or_name: SiteConfig | str, *, config: Config | str | None = No
             if why:
                 raise ConsistencyError(why)
             stack.enter_context(held)
+        stack.enter_context(site_log(site))  # rotated only by a run that holds the lock
         return _run(site, history, act=act, lister=lister, inventory=inventory,
                     reporters=reporters, stop=stop, progress=progress, metrics=metrics)
 

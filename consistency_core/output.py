@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import time
 
+from . import datasets
 from .finding_classes import CLASSES, CONFIRMABLE, rows_of
 from .model import ConsistencyError
 
@@ -81,6 +82,8 @@ def result_names(site: str) -> dict[str, str]:
     for cls in CONFIRMABLE:
         names[f"confirmed_{cls.name}"] = f"{site}_confirmed_{cls.name}.txt"
     names["summary"] = f"{site}_summary.json"
+    names["missing_datasets"] = f"{site}_missing_datasets.txt"
+    names["storage"] = f"{site}_storage.json"
     return names
 
 
@@ -135,12 +138,26 @@ class ResultSet:
         lists; returns the familiar path of every file, the summary's included."""
         for cls in CLASSES:
             write_lines(self.path(cls.name),
-                        (cls.lfn(row) for row in rows_of(result.findings, cls)))
+                        (cls.line(row) for row in rows_of(result.findings, cls)))
         write_lines(self.path("changed"), result.changed)  # changed mid-check
         for cls in CONFIRMABLE:  # what acting reporters get (or would get in a dry run)
             rows = result.confirmed.get(cls.name, [])
-            write_lines(self.path(f"confirmed_{cls.name}"), (cls.lfn(row) for row in rows))
-        return result_paths(self.output, self.site)
+            write_lines(self.path(f"confirmed_{cls.name}"), (cls.line(row) for row in rows))
+        paths = result_paths(self.output, self.site)
+        self._write_operator_views(result, paths)
+        return paths
+
+    def _write_operator_views(self, result, paths: dict) -> None:
+        """The missing files by dataset and block, and the storage use per top directory (when
+        the check listed the site into a tree)."""
+        write_lines(self.path("missing_datasets"),
+                    datasets.lines(result.findings.missing, result.missing_blocks))
+        if result.storage is not None:
+            write_json(self.path("storage"), {"site": result.site,
+                                              "timestamp": int(result.finished),
+                                              "directories": result.storage})
+        else:
+            paths.pop("storage")
 
     def write_summary(self, result) -> str:
         write_json(self.path("summary"), result.summary())

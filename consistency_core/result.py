@@ -68,6 +68,10 @@ class CheckResult:
     acting: bool = False  # --act given and honoured for the site (not in dry mode)
     mode: str = "dry"  # the site's mode when the run started: dry or act (consistency status)
     stopped_by: str = ""  # why an interrupted run stopped, when known (the site was halted)
+    # the missing files' (dataset, block) by LFN, as the inventory knows them (datasets.py)
+    missing_blocks: dict = attrs.field(factory=dict)
+    storage: list | None = None  # files and bytes per top directory (usage.py), if known
+    reused: dict = attrs.field(factory=dict)  # listing/inventory -> the saved dump reused
 
     @property
     def completed(self) -> bool:
@@ -105,6 +109,7 @@ class CheckResult:
         for cls in finding_classes.CLASSES:
             out.update(cls.counts(finding_classes.rows_of(f, cls)))
         out["orphan_protected"] = f.protected
+        out["unmerged_protected"] = f.unmerged_protected
         out["changed_during_check"] = len(self.changed)
         return out
 
@@ -135,6 +140,7 @@ class CheckResult:
             "delta_against": self.delta_against,
             "would_act": self.would_act(),
             "run_id": self.run_id,
+            "reused": self.reused,
         }
 
     def would_act(self) -> dict:

@@ -20,6 +20,8 @@ def read_results(out, site: str, classes=CLASSES, *, sort: bool = False) -> dict
         if not path.exists():
             return None
         lines = path.read_text().splitlines()
+        if name == "size_mismatch":  # each line ends with the two sizes, tab-separated
+            lines = [line.rsplit("\t", 2)[0] for line in lines]
         return sorted(lines) if sort else lines
 
     return {name: read(name) for name in classes}

@@ -1,11 +1,13 @@
-"""``consistency invalidate --site S``: record a site's confirmed missing files in Dynamo's
-``local_invalidations``.
+"""``consistency invalidate --site S``: record a site's confirmed missing files and
+confirmed size mismatches (damaged replicas) in Dynamo's ``local_invalidations``.
 
 "Confirmed" is the core's confirmation over runs (``confirm_missing_runs`` consecutive
 complete runs, see :mod:`consistency_core.confirm`), as the latest result in the output
-directory records it in ``SITE_confirmed_missing.txt``, and only when that result's summary
+directory records it in ``SITE_confirmed_missing.txt`` and
+``SITE_confirmed_size_mismatch.txt`` (LFN first, then the sizes), and only when that result's summary
 says the check completed and every safety gate passed. A result written by a core without
-run history has no confirmed list; its ``SITE_missing.txt`` is used then.
+run history has no confirmed list; its ``SITE_missing.txt`` (``SITE_size_mismatch.txt``) is
+used then.
 """
 from __future__ import annotations
 
@@ -22,9 +24,18 @@ from .settings import Settings
 from .writer import WriteError, Writer
 
 
+INVALIDATED = ("missing", "size_mismatch")  # the finding classes a site's copy is lost in
+
+
 def confirmed_missing(output: str, site: str) -> list[str]:
-    """The missing LFNs of the latest completed, gate-passing check of ``site``, read from
-    one result set (resolved once: a run publishing meanwhile does not mix two)."""
+    """The missing LFNs of the latest completed, gate-passing check of ``site``."""
+    return confirmed_lfns(output, site, "missing")
+
+
+def confirmed_lfns(output: str, site: str, name: str) -> list[str]:
+    """The LFNs of finding class ``name`` confirmed by the latest completed, gate-passing
+    check of ``site``, read from one result set (resolved once: a run publishing meanwhile
+    does not mix two)."""
     paths = current_paths(output, site)
     try:
         with open(paths["summary"], encoding="utf-8") as fh:
@@ -43,13 +54,17 @@ def confirmed_missing(output: str, site: str) -> list[str]:
         raise ConsistencyError(f"{paths['summary']}: the latest check of {site} did not pass "
                                f"the safety gates ({reasons}): nothing to invalidate")
     confirmed = summary.get("confirmed")
-    key = "confirmed_missing" if confirmed is not None and "confirmed_missing" in paths else "missing"
-    expected = (confirmed if key == "confirmed_missing" else summary.get("counts") or {}).get("missing")
+    key = f"confirmed_{name}" if confirmed is not None and f"confirmed_{name}" in paths else name
+    expected = (confirmed if key == f"confirmed_{name}" else summary.get("counts") or {}).get(name)
+    if expected is None and key != name:
+        expected = 0  # confirmed lists count only classes that have confirmed rows
     try:
         with open(paths[key], encoding="utf-8", errors="surrogateescape") as fh:
             lfns = [line.rstrip("\n") for line in fh if line.strip()]
     except OSError as exc:
         raise ConsistencyError(f"{paths[key]}: cannot read: {exc.strerror}") from None
+    if name == "size_mismatch":  # LFN, inventory size, site size: the LFN may hold a tab
+        lfns = [line.rsplit("\t", 2)[0] for line in lfns]
     if expected is not None and expected != len(lfns):
         raise ConsistencyError(f"{paths[key]}: holds {len(lfns)} files but the summary "
                                f"says {expected}: the result is inconsistent")
@@ -68,12 +83,14 @@ def is_dry(site_cfg) -> bool:
 
 
 def invalidate(site_cfg, output: str | None = None, connection=None) -> dict | None:
-    """Record the confirmed missing files; returns the counts (queued = newly recorded),
-    or None when the site is set dry."""
+    """Record the confirmed missing files and damaged replicas; returns the counts (queued =
+    newly recorded), or None when the site is set dry."""
     settings = Settings.from_site(site_cfg)
     if is_dry(site_cfg):
         return None
-    lfns = confirmed_missing(output or site_cfg.output, site_cfg.name)
+    where = output or site_cfg.output
+    lfns = sorted({lfn for name in INVALIDATED
+                   for lfn in confirmed_lfns(where, site_cfg.name, name)})
     db = Database(settings, connection)
     try:
         writer = Writer(db, settings)
@@ -96,7 +113,8 @@ def invalidate(site_cfg, output: str | None = None, connection=None) -> dict | N
               help="Config file (default ./consistency.toml).")
 @click.option("--output", help="Directory holding the site's results (default from config).")
 def invalidate_command(site, config_path, output):
-    """Record the site's confirmed missing files in Dynamo's local_invalidations."""
+    """Record the site's confirmed missing files and size mismatches in Dynamo's
+    local_invalidations."""
     from consistency_core.config import load_site
 
     site_cfg = load_site(config_path, site, output=output)
@@ -105,5 +123,6 @@ def invalidate_command(site, config_path, output):
         click.echo(f"{site_cfg.name} is set dry: nothing recorded in local_invalidations")
         return
     total = sum(counts.values())
-    click.echo(f"{site_cfg.name}: {total} confirmed missing files in local_invalidations "
+    click.echo(f"{site_cfg.name}: {total} confirmed missing or damaged files in "
+               "local_invalidations "
                f"({counts['queued']} recorded now, {counts['already']} already there)")

@@ -24,7 +24,7 @@ import pymysql.cursors
 
 from consistency_core import ConsistencyError
 
-from .database import Database, error_text, site_id
+from .database import Database, chunks, error_text, in_list, site_id
 from .protection import protected_orphans
 from .settings import Settings
 
@@ -50,6 +50,10 @@ PENDING_DELETIONS = (
     " WHERE s.site_id = %s AND s.`delete` = 1 AND s.status NOT IN ('done', 'cancelled')"
     " UNION SELECT file_name FROM file_pre_subscriptions WHERE site_name = %s AND `delete` = 1"
     " UNION SELECT file FROM deletion_queue WHERE site = %s AND status IN ('new', 'inbatch')")
+
+BLOCKS_OF = (
+    "SELECT f.name, d.name, b.name FROM files f JOIN blocks b ON b.id = f.block_id"
+    " JOIN datasets d ON d.id = b.dataset_id WHERE f.name IN ({})")
 
 
 class DynamoInventory:
@@ -134,6 +138,22 @@ class DynamoInventory:
                 with contextlib.suppress(pymysql.MySQLError):
                     with conn.cursor() as cur:
                         cur.execute("SET SESSION group_concat_max_len = %s", (saved,))
+
+    def blocks_of(self, lfns: list[str]) -> dict[str, tuple[str, str]]:
+        """lfn -> (dataset, block ``dataset#name``) for the catalogued ones."""
+        conn = self.db.connection()
+        out = {}
+        try:
+            with conn.cursor() as cur:
+                for chunk in chunks(lfns, 1000):
+                    cur.execute(BLOCKS_OF.format(in_list(chunk)), chunk)
+                    out.update((lfn, (ds, f"{ds}#{block}")) for lfn, ds, block in cur.fetchall())
+            conn.commit()
+        except pymysql.MySQLError as exc:
+            _rollback(conn)
+            raise ConsistencyError(f"dynamo database {self.db.where}: reading the blocks of "
+                                   f"missing files failed: {error_text(exc)}") from None
+        return out
 
     def protect_orphans(self, lfns: list[str]) -> set[str]:
         return protected_orphans(self.db, self.settings, lfns)

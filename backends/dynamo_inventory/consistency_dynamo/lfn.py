@@ -6,13 +6,6 @@ a function of the LFN returning the dataset name, or None when it cannot tell.
 """
 from __future__ import annotations
 
+from consistency_core.datasets import cms_dataset  # noqa: F401  (the one rule, kept in the core)
 
-def cms_dataset(lfn: str) -> str | None:
-    """CMS: ``/store/<type>/<era>/<primary>/<tier>/<processed>/.../file`` belongs to the dataset
-    ``/<primary>/<era>-<processed>/<tier>``. None for a path that does not follow it."""
-    parts = lfn.split("/")
-    # '', 'store', type, era, primary, tier, processed, ..., file name
-    if len(parts) < 8 or parts[0] or parts[1] != "store" or not all(parts[2:7]):
-        return None
-    _type, era, primary, tier, processed = parts[2:7]
-    return f"/{primary}/{era}-{processed}/{tier}"
+

@@ -1,10 +1,14 @@
 """Reporter ``dynamo``: queues the repairs of a check where Dynamo picks them up.
 
 - orphans and empty directories: deletion at the site;
+- unmerged candidates (old files in the unmerged area, not protected): deletion at the site;
 - missing files: a transfer from a site holding a complete replica of the file's block
   (status ready, not this site; disk before tape, then by name). Also written:
   ``SITE_missing_no_disk.txt`` (only tape copies; the transfer is still queued) and
   ``SITE_unrecoverable.txt`` (no copy anywhere; nothing queued);
+- size mismatches (damaged replicas): deletion of the bad copy and a transfer of a good one,
+  in one transaction (:mod:`.repairs`), sources chosen as for missing files; one with no
+  other copy goes to ``SITE_unrecoverable.txt`` too and nothing is deleted;
 - ``SITE_dynamo.json``: what was queued, re-queued, already there and not written.
 
 Rows are written in transactions of ``dynamo_batch_size``; a stop (SIGTERM, SIGINT: the
@@ -26,7 +30,7 @@ from consistency_core import ConsistencyError, names
 from consistency_core.output import write_json, write_lines
 from consistency_core.result import ReporterStopped
 
-from . import queues
+from . import queues, repairs
 from .database import Database, chunks, error_text, in_list, is_lost, site_id
 from .settings import Settings
 from .writer import WriteError, Writer, WriteStopped
@@ -64,10 +68,10 @@ class DynamoReporter:
             log.warning("dynamo reporter: not acting (needs --act and passing safety gates)")
             return
         name = self.settings.dynamo_site
-        sid, plan = self._plan([lfn for lfn, _size in result.findings.missing])
+        sid, plan, damaged = self._plan_all(result.findings)
         paths = self._paths(context.output, result.site)
         write_lines(paths["no_disk"], plan.no_disk)
-        write_lines(paths["unrecoverable"], plan.unrecoverable)
+        write_lines(paths["unrecoverable"], sorted(plan.unrecoverable + damaged.unrecoverable))
         deletions = [lfn for lfn, _size in result.findings.orphan] + list(result.findings.empty_dirs)
         # Dynamo's tables hold text: a name that is not UTF-8 cannot be queued as itself, and
         # any other spelling would name another path; it stays in the result files only
@@ -79,9 +83,14 @@ class DynamoReporter:
         writer = Writer(self.db, self.settings, stop=getattr(context, "stop", None))
         if unqueueable:
             writer.progress.not_written["deletions_not_utf8"] = unqueueable
-        writer.progress.total = {"deletions": len(deletions), "transfers": len(plan.transfers)}
+        unmerged = unmerged_deletions(result.findings)
+        writer.progress.total = {"deletions": len(deletions), "transfers": len(plan.transfers),
+                                 "repairs": len(damaged.transfers), "unmerged": len(unmerged)}
         steps = [("deletions", deletions, self._deletion_batch(sid, name)),
-                 ("transfers", plan.transfers, self._transfer_batch(sid, name))]
+                 ("unmerged", unmerged, self._deletion_batch(sid, name)),
+                 ("transfers", plan.transfers, self._transfer_batch(sid, name)),
+                 ("repairs", damaged.transfers,
+                  repairs.repair_batch(self.settings.queue, sid, name))]
         try:
             for kind, items, batch in steps:
                 writer.write(kind, items, batch)
@@ -90,11 +99,11 @@ class DynamoReporter:
                 if kind not in writer.progress.counts:
                     writer.progress.not_written[kind] = items
             stopped = isinstance(exc, WriteStopped)
-            self._record(paths["record"], writer, plan, str(exc), stopped=stopped)
+            self._record(paths["record"], writer, plan, str(exc), damaged, stopped=stopped)
             tell = (f"{exc}; {writer.progress.describe()}; the rest was not queued "
                     f"(listed in {paths['record']}); a rerun queues nothing twice")
             raise (ReporterStopped if stopped else WriteError)(tell) from None
-        self._record(paths["record"], writer, plan, "")
+        self._record(paths["record"], writer, plan, "", damaged)
         log.info("dynamo reporter: %s", writer.progress.describe())
 
     def _deletion_batch(self, sid: int, name: str):
@@ -108,16 +117,23 @@ class DynamoReporter:
         return lambda cur, batch, now: queues.subscriptions(
             cur, sid, name, [lfn for lfn, _src in batch], 0, now)
 
-    def _plan(self, missing: list[str]) -> tuple[int, TransferPlan]:
-        """Read-only: where each missing file can come from. Nothing is queued yet."""
+    def _plan_all(self, findings) -> tuple[int, TransferPlan, TransferPlan]:
+        """The missing files' transfers and the damaged replicas' repairs."""
+        return self._plan([lfn for lfn, _size in findings.missing],
+                          [row[0] for row in findings.size_mismatch])
+
+    def _plan(self, missing: list[str],
+              damaged: list[str] = ()) -> tuple[int, TransferPlan, TransferPlan]:
+        """Read-only: where each missing or damaged file can come from. Nothing is queued."""
         while True:
             conn = self.db.connection()
             try:
                 with conn.cursor() as cur:
                     sid = site_id(cur, self.settings)
                     plan = plan_transfers(cur, sid, missing)
+                    repair = plan_transfers(cur, sid, list(damaged))
                 conn.commit()
-                return sid, plan
+                return sid, plan, repair
             except pymysql.MySQLError as exc:
                 if is_lost(exc) and self.db.restore():
                     continue
@@ -132,10 +148,12 @@ class DynamoReporter:
             ("record", "dynamo.json"))}
 
     def _record(self, path: str, writer: Writer, plan: TransferPlan, error: str,
-                stopped: bool = False) -> None:
+                damaged: TransferPlan, stopped: bool = False) -> None:
         p = writer.progress
         status = "stopped" if stopped else "failed" if error else "complete"
         write_json(path, {
+            "damaged_unrecoverable": len(damaged.unrecoverable),
+            "damaged_no_disk": len(damaged.no_disk),
             "site": self.settings.dynamo_site, "queue": self.settings.queue,
             "status": status, "error": error, "transactions": p.batches,
             "written": {k: dict(v) for k, v in p.counts.items()}, "total": p.total,
@@ -144,6 +162,12 @@ class DynamoReporter:
 
     def close(self) -> None:
         self.db.close()
+
+
+def unmerged_deletions(findings) -> list[str]:
+    """The unmerged area's deletion candidates (confirmed ones, as an acting reporter gets);
+    a name that is not UTF-8 cannot be queued as itself, so it is not queued."""
+    return [row[0] for row in findings.unmerged if names.is_utf8(row[0])]
 
 
 def plan_transfers(cur, target_id: int, missing: list[str]) -> TransferPlan:

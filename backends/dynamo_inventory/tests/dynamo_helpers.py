@@ -42,8 +42,15 @@ class World:
     no_disk: list
     unrecoverable: list
     file_ids: dict  # LFN -> files.id
+    repairs: dict  # damaged (size-mismatched) LFN -> chosen source site of a good copy
+    damaged_unrecoverable: list  # damaged LFNs with no good copy anywhere: left alone
     site_id: int
     seeded: dict  # table -> rows present before any run
+
+    @property
+    def damaged_unrecoverable_all(self) -> list:
+        """The size mismatches that nothing repairs (sitegen's and the planted ones)."""
+        return sorted(set(self.size_mismatch) - set(self.repairs))
 
     @property
     def deletions(self) -> list:
@@ -193,22 +200,37 @@ def build_world(tmp: Path, db, *, seed: int = 11, n_files: int = 600, queue="sub
             block_of[lfn] = bid
     # where sitegen's missing files can come from: by block, disk / tape only / nowhere
     transfers, no_disk, unrecoverable = {}, [], []
-    for i, bid in enumerate(sorted({block_of[m] for m in missing})):
+    damaged = set(exp.size_mismatch)
+    repairs, damaged_unrecoverable = {}, []
+    source_of_block = {}  # block -> the source of its files, None: no good copy
+    for i, bid in enumerate(sorted({block_of[m] for m in missing | damaged})):
         mode = i % 3
-        lfns = [m for m in missing if block_of[m] == bid]
+        lfns = [m for m in missing | damaged if block_of[m] == bid]
         if mode == 0:
             f.replica(bid, disk)
             f.replica(bid, tape)
-            transfers.update({m: DISK for m in lfns})
+            source_of_block[bid] = DISK
         elif mode == 1:
             f.replica(bid, tape)
             f.replica(bid, disk, complete=False)
-            transfers.update({m: TAPE for m in lfns})
-            no_disk += lfns
+            source_of_block[bid] = TAPE
         else:
             f.replica(bid, morgue)  # a complete copy, but at a site that is not ready
             f.replica(bid, disk, complete=False)
-            unrecoverable += lfns
+            source_of_block[bid] = None
+        for m in lfns:
+            src = source_of_block[bid]
+            if m in damaged:
+                if src is None:
+                    damaged_unrecoverable.append(m)
+                else:
+                    repairs[m] = src
+            elif src is None:
+                unrecoverable.append(m)
+            else:
+                transfers[m] = src
+                if src == TAPE:
+                    no_disk.append(m)
     # half of sitegen's datasets have a dataset replica at the site: their orphans are protected
     names = sorted(f.datasets)
     replicated = set(names[::2])
@@ -225,6 +247,8 @@ def build_world(tmp: Path, db, *, seed: int = 11, n_files: int = 600, queue="sub
         by_rule.setdefault(rule, []).extend(lfns)
         protected += lfns
     transfers.update(planted["transfers"])
+    repairs.update(planted["repairs"])
+    damaged_unrecoverable += planted["damaged_unrecoverable"]
     missing_all = sorted(missing | set(planted["missing"]))
     _age_tree(site_dir, "/store/mc/DynamoTest")
     conn.commit()
@@ -242,10 +266,12 @@ def build_world(tmp: Path, db, *, seed: int = 11, n_files: int = 600, queue="sub
     write_config(config, keys)
     _set_act(config)
     return World(site_dir=site_dir, config=config, output=output, missing=missing_all,
-                 orphan=sorted(orphan), size_mismatch=sorted(exp.size_mismatch),
+                 orphan=sorted(orphan),
+                 size_mismatch=sorted(set(exp.size_mismatch) | set(planted["damaged"])),
                  empty_dirs=list(exp.empty_dirs), protected=sorted(protected), by_rule=by_rule,
                  transfers=transfers, no_disk=sorted(no_disk), unrecoverable=sorted(unrecoverable),
-                 file_ids=dict(f.files), site_id=target, seeded=seeded)
+                 file_ids=dict(f.files), site_id=target, seeded=seeded, repairs=repairs,
+                 damaged_unrecoverable=sorted(damaged_unrecoverable))
 
 
 def _set_act(config: Path) -> None:
@@ -268,7 +294,8 @@ def _plant(f: _Filler, site_dir: Path, target: int, disk: int) -> dict:
     def ds(primary):
         return f"/{primary}/DynamoTest-Plant-v1/AODSIM"
 
-    out = {"orphan": [], "missing": [], "transfers": {}, "protected": {}}
+    out = {"orphan": [], "missing": [], "transfers": {}, "protected": {}, "repairs": {},
+           "damaged": [], "damaged_unrecoverable": []}
     # incomplete replica: only inc1, inc2 are at the site; inc2 not on disk is not missing;
     # inc5 on disk but not registered there is an orphan (one with a files row)
     inc = [lfn("Incomplete", f"inc{i}") for i in range(1, 6)]
@@ -332,6 +359,25 @@ def _plant(f: _Filler, site_dir: Path, target: int, disk: int) -> dict:
     _disk_file(site_dir, dele[0], 500)
     out["missing"].append(dele[2])
     out["transfers"][dele[2]] = DISK
+    # damaged replicas (another size on disk): dmg1 has a good copy on disk, dmg2 on tape
+    # only, dmg3 none (left alone: SITE_unrecoverable.txt)
+    dmg = [lfn("Damaged", f"dmg{i}") for i in (1, 2, 3)]
+    for i, (x, other, source) in enumerate(((dmg[0], disk, DISK), (dmg[1], None, TAPE),
+                                            (dmg[2], None, None))):
+        bid = f.block(ds("Damaged"), f"b{i}")
+        f.files_of(bid, [(x, 600)])
+        f.replica(bid, target)
+        if source == TAPE:
+            f.cur.execute("SELECT id FROM sites WHERE name = %s", (TAPE,))
+            f.replica(bid, f.cur.fetchone()[0])
+        elif other is not None:
+            f.replica(bid, other)
+        _disk_file(site_dir, x, 599)
+        out["damaged"].append(x)
+        if source is None:
+            out["damaged_unrecoverable"].append(x)
+        else:
+            out["repairs"][x] = source
     return out
 
 
@@ -362,6 +408,8 @@ def expected_rows(world: World, queue: str) -> dict:
     if queue == "registry":
         rows["deletion_queue"] += [(x, SITE, "new") for x in world.deletions]
         rows["transfer_queue"] += [(m, src, SITE, "new") for m, src in world.transfers.items()]
+        rows["deletion_queue"] += [(x, SITE, "new") for x in world.repairs]
+        rows["transfer_queue"] += [(x, src, SITE, "new") for x, src in world.repairs.items()]
     else:
         for x in world.deletions:
             if x in world.file_ids:
@@ -370,6 +418,8 @@ def expected_rows(world: World, queue: str) -> dict:
                 rows["file_pre_subscriptions"].append((x, SITE, 1))
         rows["file_subscriptions"] += [(world.file_ids[m], world.site_id, "new", 0)
                                        for m in world.transfers]
+        rows["file_subscriptions"] += [(world.file_ids[x], world.site_id, "new", d)
+                                       for x in world.repairs for d in (0, 1)]
     return {t: sorted(v) for t, v in rows.items()}
 
 

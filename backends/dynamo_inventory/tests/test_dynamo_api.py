@@ -135,13 +135,15 @@ def test_invalidate_records_confirmed_missing_once(tmp_path, mariadb_server):
     assert run_cli("run", "--site", SITE, "--config", world.config,
                    db=mariadb_server).returncode == 0
     conn = mariadb_server.connect()
-    want = sorted((SITE, lfn) for lfn in world.missing)
+    lost = sorted(set(world.missing) | set(world.size_mismatch))  # damaged replicas too
+    assert world.size_mismatch
+    want = sorted((SITE, lfn) for lfn in lost)
     for again in (False, True):
         res = run_cli("invalidate", "--site", SITE, "--config", world.config, db=mariadb_server)
         assert res.returncode == 0, res.stderr
         assert table_rows(conn)["local_invalidations"] == want
-        assert f"{len(world.missing)} confirmed missing" in res.stdout
-        assert f"{0 if again else len(world.missing)} recorded now" in res.stdout
+        assert f"{len(lost)} confirmed missing or damaged" in res.stdout
+        assert f"{0 if again else len(lost)} recorded now" in res.stdout
 
 
 def test_invalidate_refuses_a_result_whose_gates_failed(tmp_path, mariadb_server):
@@ -157,7 +159,8 @@ def test_invalidate_refuses_a_result_whose_gates_failed(tmp_path, mariadb_server
 def test_invalidate_takes_only_files_confirmed_over_runs(tmp_path, mariadb_server):
     world = build_world(tmp_path, mariadb_server, extra={"confirm_missing_runs": 2})
     conn = mariadb_server.connect()
-    for run, want in ((1, []), (2, sorted((SITE, lfn) for lfn in world.missing))):
+    lost = set(world.missing) | set(world.size_mismatch)
+    for run, want in ((1, []), (2, sorted((SITE, lfn) for lfn in lost))):
         assert run_cli("run", "--site", SITE, "--config", world.config,
                        db=mariadb_server).returncode == 0
         res = run_cli("invalidate", "--site", SITE, "--config", world.config, db=mariadb_server)
@@ -175,3 +178,20 @@ def test_invalidate_records_nothing_for_a_site_set_dry(tmp_path, mariadb_server)
     assert res.returncode == 0, res.stderr
     assert "set dry" in res.stdout
     assert table_rows(mariadb_server.connect())["local_invalidations"] == []
+
+
+def test_inventory_dump_of_a_dynamo_site(tmp_path, mariadb_server):
+    world = build_world(tmp_path, mariadb_server)
+    target = tmp_path / "dynamo_inventory.txt"
+    res = run_cli("inventory", "dump", "--site", SITE, "--config", world.config, "--output",
+                  target, db=mariadb_server)
+    assert res.returncode == 0, res.stderr
+    rows = {line.split()[0]: int(line.split()[1]) for line in target.read_text().splitlines()}
+    conn = mariadb_server.connect()
+    with conn.cursor() as cur:  # every file of a complete replica at the site, with its size
+        cur.execute("SELECT f.name, f.size FROM files f JOIN block_replicas br"
+                    " ON br.block_id = f.block_id JOIN sites s ON s.id = br.site_id"
+                    " WHERE s.name = %s AND br.is_complete = 1", (SITE,))
+        complete = dict(cur.fetchall())
+    assert complete and all(rows[lfn] == size for lfn, size in complete.items())
+    assert set(world.missing) <= set(rows)

@@ -33,7 +33,19 @@ def test_act_queues_exactly_the_repairs_and_a_rerun_nothing(tmp_path, mariadb_se
     assert res.returncode == 0, res.stderr
     got = check_findings(world)
     assert got["missing_no_disk"] == world.no_disk
-    assert got["unrecoverable"] == world.unrecoverable
+    assert got["unrecoverable"] == sorted(world.unrecoverable + world.damaged_unrecoverable)
+    assert world.repairs and world.damaged_unrecoverable
+    rows = (world.output / f"{SITE}_size_mismatch.txt").read_text().splitlines()
+    assert [r.split("\t")[0] for r in rows] == world.size_mismatch
+    dmg3 = [r.split("\t") for r in rows if "/dmg3.root" in r]
+    assert dmg3 == [["/store/mc/DynamoTest/Damaged/AODSIM/Plant-v1/00000/dmg3.root",
+                     "600", "599"]]  # LFN, inventory size, site size
+    groups = [line.split("\t") for line in
+              (world.output / f"{SITE}_missing_datasets.txt").read_text().splitlines()[1:]]
+    assert sum(int(n) for _ds, _block, n, _size in groups) == len(world.missing)
+    deleting = "/Deleting/DynamoTest-Plant-v1/AODSIM"  # the planted del3, 500 bytes, block b1
+    assert [deleting, f"{deleting}#b1", "1", "500"] in groups
+    assert all(block.startswith(ds + "#") for ds, block, _n, _size in groups)  # from Dynamo
     want = expected_rows(world, queue)
     conn = mariadb_server.connect()
     assert table_rows(conn) == want
@@ -44,6 +56,8 @@ def test_act_queues_exactly_the_repairs_and_a_rerun_nothing(tmp_path, mariadb_se
     assert record["status"] == "complete"
     assert record["written"]["deletions"]["queued"] == len(world.deletions)
     assert record["written"]["transfers"]["queued"] == len(world.transfers)
+    assert record["written"]["repairs"]["queued"] == len(world.repairs)
+    assert record["damaged_unrecoverable"] == len(world.damaged_unrecoverable)
 
     res = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
     assert res.returncode == 0, res.stderr
@@ -144,13 +158,15 @@ def test_done_rows_are_requeued_and_operator_decisions_left_alone(tmp_path, mari
 @pytest.mark.parametrize("queue", ["subscriptions", "registry"])
 def test_tables_with_only_the_listed_columns(tmp_path, mariadb_server, queue):
     world = build_world(tmp_path, mariadb_server, queue=queue, minimal=True)
-    for _ in range(2):
+    for again in (False, True):
         res = run_cli("run", "--site", SITE, "--config", world.config, "--act", db=mariadb_server)
         assert res.returncode == 0, res.stderr
+        if again:  # a damaged replica whose bad copy is being deleted is not reported again
+            world.size_mismatch = world.damaged_unrecoverable_all
         check_findings(world)
         assert table_rows(mariadb_server.connect()) == expected_rows(world, queue)
     for _ in range(2):
         res = run_cli("invalidate", "--site", SITE, "--config", world.config, db=mariadb_server)
         assert res.returncode == 0, res.stderr
     assert table_rows(mariadb_server.connect())["local_invalidations"] == \
-        sorted((SITE, lfn) for lfn in world.missing)
+        sorted((SITE, lfn) for lfn in set(world.missing) | set(world.size_mismatch))

@@ -64,8 +64,7 @@ class XrootdLister:
     def _door_urls(self, site) -> list[ServerURL]:
         doors = site.option("doors", []) or []
         if not site.url and not doors:
-            raise ConsistencyError(f"{self.where}: the xrootd lister needs url = "
-                                   "\"root://host[:port][/prefix]\" (or doors = [...])")
+            doors = self._located_doors(site)
         main = parse(site.url, f"{self.where}.url") if site.url else None
         prefix = main.prefix if main else ""
         urls = [main] if main else []
@@ -74,6 +73,19 @@ class XrootdLister:
             if url not in urls:
                 urls.append(url)
         return urls
+
+    def _located_doors(self, site) -> list[str]:
+        """No door configured: the doors global redirectors locate (redirectors.py)."""
+        from .plugin import XrootdOptions
+        from .redirectors import find_doors
+
+        opts = site.settings(XrootdOptions)
+        if not opts.global_redirectors:
+            raise ConsistencyError(f"{self.where}: the xrootd lister needs url = "
+                                   "\"root://host[:port][/prefix]\" (or doors = [...], or "
+                                   "global_redirectors = [...] with site_domain)")
+        return find_doors(site, list(opts.global_redirectors), opts.site_domain,
+                          float(opts.redirector_max_age), self._probe_timeout(), self.where)
 
     @staticmethod
     def _door(url: ServerURL) -> Door:
