@@ -168,7 +168,8 @@ def test_a_signal_while_queueing_stops_at_a_transaction_and_the_rerun_completes(
     assert "dynamo" in stdout and "stopped" in stdout
     record = json.loads((world.output / f"{SITE}_dynamo.json").read_text())
     assert record["status"] == "stopped"
-    assert record["transactions"] == {"deletions": -(-n_del // BATCH), "transfers": 1}
+    assert {k: n for k, n in record["transactions"].items() if n} == \
+        {"deletions": -(-n_del // BATCH), "transfers": 1}  # empty steps (unmerged) count 0
     assert sorted(record["not_written"]["transfers"]) == sorted(
         [list(t) for t in transfers[BATCH:]])
     status, message = _history_runs(tmp_path / "state")[-1]
